@@ -272,7 +272,8 @@ def test_coco_reads_string_ids_and_ignores_unused_categories(tmp_path):
 
 
 @pytest.mark.parametrize("change, error, message", [
-    (lambda d: d["categories"].append({"id": 9, "name": "Tibia"}) or d["annotations"][0].update(category_id=9),
+    (lambda d: d["categories"].append({"id": 9, "name": "Tibia"})
+     or d["annotations"][0].update(category_id=9),
      UnknownClassError, r"annotations\[0\].*'Tibia'"),
     (lambda d: d["annotations"][0].update(image_id=99), AnnotationFormatError, "image_id 99"),
     (lambda d: d["annotations"][0].update(bbox=[1, 2, 3]), AnnotationFormatError, "bbox"),
@@ -458,7 +459,8 @@ def test_two_images_with_one_name_are_refused(tmp_path):
 # ---------- detections.json ----------
 
 def test_detections_json_exact_format_and_round_trip(tmp_path):
-    boxes = [Box("DIP", 1.25, 2.5, 30.125, 40.0, score=0.98), Box("Wrist", 0.1, 0.2, 0.30000000000000004, 9, score=0.5)]
+    boxes = [Box("DIP", 1.25, 2.5, 30.125, 40.0, score=0.98),
+             Box("Wrist", 0.1, 0.2, 0.30000000000000004, 9, score=0.5)]
     path = write_detections_json(tmp_path / "d.json", [("scans/a.png", 640, 800, boxes),
                                                         AnnotatedImage("b.png", 10, 20, [])])
     data = json.loads(path.read_text())
@@ -477,7 +479,8 @@ def test_detections_json_errors(tmp_path):
         write_detections_json(tmp_path / "d.json", [("a.png", 5, 5, [Box("DIP", 1, 1, 2, 2)])])
     assert not (tmp_path / "d.json").exists()
     (tmp_path / "d.json").write_text(json.dumps({"images": [
-        {"file": "a.png", "width": 5, "height": 5, "detections": [{"label": "Toe", "score": 1, "box": [1, 1, 2, 2]}]}]}))
+        {"file": "a.png", "width": 5, "height": 5,
+         "detections": [{"label": "Toe", "score": 1, "box": [1, 1, 2, 2]}]}]}))
     with pytest.raises(UnknownClassError, match=r"detections\[0\].*'Toe'"):
         read_detections_json(tmp_path / "d.json")
     (tmp_path / "d.json").write_text(json.dumps({"detections": []}))

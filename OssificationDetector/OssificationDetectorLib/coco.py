@@ -26,7 +26,8 @@ def _load(path):
         raise AnnotationFormatError(f"{path} is not valid JSON ({error}).") from None
     if not isinstance(data, dict) or not isinstance(data.get("images"), list):
         raise AnnotationFormatError(
-            f"{path} is not a COCO detection file: it needs an \"images\" list (and \"annotations\", \"categories\")."
+            f"{path} is not a COCO detection file: it needs an \"images\" list "
+            "(and \"annotations\", \"categories\")."
         )
     return data
 
@@ -68,7 +69,9 @@ def read_coco(path):
         where = f"{path} annotations[{i}]"
         image = by_id.get(annotation.get("image_id"))
         if image is None:
-            raise AnnotationFormatError(f"{where}: image_id {annotation.get('image_id')!r} is not in \"images\".")
+            raise AnnotationFormatError(
+                f"{where}: image_id {annotation.get('image_id')!r} is not in \"images\"."
+            )
         category = annotation.get("category_id")
         if category not in names:
             raise AnnotationFormatError(f"{where}: category_id {category!r} is not in \"categories\".")
@@ -84,7 +87,9 @@ def coco_dict(images):
     document = {
         "info": {"description": "Ossification areas of hand radiographs (Koitka et al. 2018 taxonomy)"},
         "licenses": [],
-        "categories": [{"id": class_index(c), "name": c, "supercategory": "ossification area"} for c in CLASSES],
+        "categories": [
+            {"id": class_index(c), "name": c, "supercategory": "ossification area"} for c in CLASSES
+        ],
         "images": [],
         "annotations": [],
     }

@@ -194,7 +194,8 @@ def save_dataset(dataset, folder, fmt, link=False):
         clash = next(k for k in keys if keys.count(k) > 1)
         raise DatasetError(f"Two images would be saved as {clash!r} in {folder}: rename one of them.")
     image_folder = folder / ("JPEGImages" if fmt == "voc" else "images")
-    images = [AnnotatedImage(n.as_posix(), a.width, a.height, list(a.boxes)) for n, a in zip(names, dataset.images)]
+    images = [AnnotatedImage(n.as_posix(), a.width, a.height, list(a.boxes))
+              for n, a in zip(names, dataset.images)]
     for source, name in zip(sources, names):
         _place_image(source, image_folder / name, link)
     if fmt == "voc":

@@ -19,7 +19,9 @@ def detections_entry(file, width, height, boxes):
     detections = []
     for box in boxes:
         if box.score is None:
-            raise ValueError(f"The {box.label} box in {file} has no score: detections.json holds scored detections.")
+            raise ValueError(
+                f"The {box.label} box in {file} has no score: detections.json holds scored detections."
+            )
         detections.append({"label": box.label, "score": box.score, "box": box.coords})
     return {"file": str(file), "width": int(width), "height": int(height), "detections": detections}
 
@@ -55,8 +57,10 @@ def read_detections_json(path):
     images = []
     for i, entry in enumerate(data["images"]):
         where = f"{path} images[{i}]"
-        if not isinstance(entry, dict) or "file" not in entry or not isinstance(entry.get("detections"), list):
-            raise AnnotationFormatError(f"{where}: each image needs \"file\", \"width\", \"height\" and \"detections\".")
+        if not (isinstance(entry, dict) and "file" in entry and isinstance(entry.get("detections"), list)):
+            raise AnnotationFormatError(
+                f"{where}: each image needs \"file\", \"width\", \"height\" and \"detections\"."
+            )
         boxes = [_read_detection(d, f"{where} detections[{j}]") for j, d in enumerate(entry["detections"])]
         images.append(AnnotatedImage(
             str(entry["file"]),

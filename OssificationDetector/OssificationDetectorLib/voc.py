@@ -50,10 +50,13 @@ def read_voc(path):
         root = ET.parse(path).getroot()
     except ET.ParseError as error:
         raise AnnotationFormatError(
-            f"{path} is not valid XML ({error}). Fix or remove the file; a Pascal VOC file starts with <annotation>."
+            f"{path} is not valid XML ({error}). Fix or remove the file; "
+            "a Pascal VOC file starts with <annotation>."
         ) from None
     if root.tag != "annotation":
-        raise AnnotationFormatError(f"{path}: the root element is <{root.tag}>, not <annotation> as in Pascal VOC.")
+        raise AnnotationFormatError(
+            f"{path}: the root element is <{root.tag}>, not <annotation> as in Pascal VOC."
+        )
     filename = _text(root, "filename", path, required=False)
     if filename is None:
         image_path = _text(root, "path", path, required=False)

@@ -30,11 +30,14 @@ def _parse_line(line, where, classes, width, height):
         raise AnnotationFormatError(f"{where}: expected `class cx cy w h [score]`, got {line!r}.")
     index = finite_number(values[0], where)
     if index != int(index) or not 0 <= index < len(classes):
-        raise AnnotationFormatError(f"{where}: class {values[0]} is not a line of classes.txt (0..{len(classes) - 1}).")
+        raise AnnotationFormatError(
+            f"{where}: class {values[0]} is not a line of classes.txt (0..{len(classes) - 1})."
+        )
     cx, cy, w, h = (finite_number(v, where) for v in values[1:5])
     score = values[5] if len(values) == 6 else None
     return make_box(
-        classes[int(index)], (cx - w / 2) * width, (cy - h / 2) * height, (cx + w / 2) * width, (cy + h / 2) * height,
+        classes[int(index)],
+        (cx - w / 2) * width, (cy - h / 2) * height, (cx + w / 2) * width, (cy + h / 2) * height,
         where=where, score=score,
     )
 
