@@ -447,6 +447,13 @@ def test_save_never_replaces_a_different_image(sample_voc_dir, tmp_path):
     save_dataset(load_dataset(tmp_path / "again"), tmp_path / "again", "coco")  # onto itself: fine
 
 
+def test_save_can_hard_link_images(sample_voc_dir, tmp_path):
+    shutil.copytree(sample_voc_dir.parent, tmp_path / "src")
+    saved = save_dataset(load_dataset(tmp_path / "src" / "ossification-voc"), tmp_path / "out", "yolo", link=True)
+    linked = saved.image_path(saved.images[0])
+    assert os.path.samefile(linked, tmp_path / "src" / "radiographs" / saved.images[0].file)
+
+
 def test_two_images_with_one_name_are_refused(tmp_path):
     images = [AnnotatedImage("a.png", 4, 4), AnnotatedImage("a.jpg", 4, 4)]
     write_blank_pngs(images, tmp_path / "src")
@@ -486,3 +493,15 @@ def test_detections_json_errors(tmp_path):
     (tmp_path / "d.json").write_text(json.dumps({"detections": []}))
     with pytest.raises(AnnotationFormatError, match="not a detections file"):
         read_detections_json(tmp_path / "d.json")
+
+
+def test_shared_ossification_voc_set_round_trips(rsna_dir, tmp_path):
+    """The 20 annotated RSNA radiographs: images found, sizes agree, VOC and COCO give back the same floats."""
+    dataset = load_dataset(rsna_dir / "annotations" / "ossification-voc")
+    assert len(dataset.images) == 20
+    assert dataset.image_path(dataset.images[0]).parent == rsna_dir / "images"
+    write_coco(dataset.images, tmp_path / "all.json")
+    assert read_coco(tmp_path / "all.json") == dataset.images
+    for ann in dataset.images:
+        write_voc(ann, tmp_path / "one.xml")
+        assert read_voc(tmp_path / "one.xml") == ann
