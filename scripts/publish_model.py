@@ -1,0 +1,41 @@
+"""Install a trained model file as a bundled model: copy it into Resources/Models, record it in
+models.json with its sha256 and write its model card.
+
+Usage: python scripts/publish_model.py MODEL.pt --name default [--models-dir DIR] [--notes TEXT]
+"""
+import argparse
+import shutil
+from pathlib import Path
+
+from OssificationDetectorLib.atomic import atomic_write_text
+from OssificationDetectorLib.checkpoints import file_sha256, read_model_file
+from OssificationDetectorLib.model_card import model_card_markdown
+from OssificationDetectorLib.registry import bundled_models_dir, register_bundled_model
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("model")
+    parser.add_argument("--name", default="default")
+    parser.add_argument("--models-dir", default=None)
+    parser.add_argument("--card", default="MODEL_CARD.md")
+    parser.add_argument("--notes", default="")
+    args = parser.parse_args()
+    folder = Path(args.models_dir) if args.models_dir else bundled_models_dir()
+    source = Path(args.model)
+    _, metadata = read_model_file(source)
+    target = folder / source.name
+    if source.resolve() != target.resolve():
+        folder.mkdir(parents=True, exist_ok=True)
+        temporary = target.with_name(target.name + ".copying")
+        shutil.copyfile(source, temporary)
+        temporary.replace(target)
+    sha256 = file_sha256(target)
+    atomic_write_text(folder / args.card, model_card_markdown(metadata, target.name, sha256, args.notes))
+    register_bundled_model(folder, args.name, target.name, sha256, metadata.get("architecture"),
+                           metadata.get("description", ""), args.card)
+    print(f"{target} ({target.stat().st_size / 1e6:.1f} MB, sha256 {sha256}) registered as {args.name!r}")
+
+
+if __name__ == "__main__":
+    main()
