@@ -133,6 +133,17 @@ def test_dx_for_processing(tmp_path):
     assert radiograph.metadata["sop_class"] == "Digital X-Ray Image Storage - For Processing"
 
 
+def test_rgb_dicom_becomes_luminance(tmp_path):
+    rgb = np.zeros((24, 32, 3), np.uint8)
+    rgb[..., 0], rgb[..., 1], rgb[..., 2] = RAMP12 // 16, 100, 7
+    ds = make_dataset(rgb[..., 0])
+    ds.SamplesPerPixel, ds.PhotometricInterpretation, ds.PlanarConfiguration = 3, "RGB", 0
+    ds.PixelData = rgb.tobytes()
+    ds.save_as(tmp_path / "rgb.dcm", enforce_file_format=True)
+    expected = 0.299 * (RAMP12 // 16) + 0.587 * 100 + 0.114 * 7
+    np.testing.assert_allclose(read_radiograph(tmp_path / "rgb.dcm").pixels, expected, rtol=1e-6)
+
+
 def test_dicom_without_preamble_is_read_by_suffix_or_without_suffix(tmp_path):
     ds = make_dataset(RAMP12)
     for name in ("old.dcm", "IM0001", "1.2.840.1234"):

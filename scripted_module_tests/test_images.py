@@ -52,6 +52,17 @@ def test_committed_sample_radiograph(sample_png):
     assert radiograph.source == str(sample_png)
 
 
+def test_sample_normalises_alike_as_8_and_16_bit(sample_png, tmp_path):
+    from OssificationDetectorLib.images import write_png
+
+    eight = read_radiograph(sample_png)
+    sixteen = read_radiograph(write_png(eight.pixels * 257, tmp_path / "4221-16.png", bits=16))
+    assert sixteen.metadata["bits"] == 16 and sixteen.pixels.max() == 255 * 257
+    result = normalized(eight)
+    assert result.min() == 0.0 and result.max() == 1.0 and 0.2 < result.mean() < 0.8
+    np.testing.assert_allclose(normalized(sixteen), result, rtol=0, atol=1e-6)
+
+
 def test_png_8_and_16_bit_values(tmp_path):
     eight = read_radiograph(save(RAMP8, tmp_path / "8.png"))
     sixteen = read_radiograph(save(RAMP16, tmp_path / "16.png"))

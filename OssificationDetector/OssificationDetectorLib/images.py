@@ -13,7 +13,7 @@ from .atomic import atomic_writer
 from .dicom_reader import looks_like_dicom, read_dicom
 from .radiograph import (  # noqa: F401  (re-exported: this module is the public entry point)
     MAX_PIXELS, MAX_SIDE, SUPPORTED_FORMATS, NotAnImageError, Radiograph, RadiographError,
-    not_an_image, radiograph_from_array,
+    radiograph_from_array,
 )
 from .raster_readers import read_with_pillow, read_with_simpleitk
 
