@@ -2,7 +2,7 @@
 
 Layout:
     images/<name>.png          the radiograph, lossless (16-bit when its values need more than 8)
-    annotations/<name>.xml     its boxes as Pascal VOC
+    Annotations/<name>.xml     its boxes as Pascal VOC
     annotations.json           every image's boxes as one COCO file (what training reads)
     sources.json               for each name: the source file (e.g. the DICOM), pixel hashes, size
 
@@ -27,7 +27,7 @@ from .images import Radiograph, read_radiograph, write_png
 from .voc import read_voc, write_voc
 
 IMAGES = "images"
-ANNOTATIONS = "annotations"
+ANNOTATIONS = "Annotations"  # the Pascal VOC layout, so every tool (and load_dataset) reads it as VOC
 COCO_FILE = "annotations.json"
 SOURCES_FILE = "sources.json"
 _INDEX_VERSION = 1
