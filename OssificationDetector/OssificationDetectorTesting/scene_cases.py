@@ -1,0 +1,371 @@
+"""Scene checks of the MRML bridge: each takes a SceneHost and raises AssertionError on failure.
+
+The placement convention is checked against Slicer itself, not against our own inverse: for a
+box with whole-pixel edges, vtkMRMLMarkupsROINode.IsPointInROIWorld must hold for the centre of
+every pixel inside the box and for none outside it.
+"""
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable, Optional
+
+import numpy as np
+import slicer
+import vtk
+
+from OssificationDetectorLib.boxes import Box
+from OssificationDetectorLib.detections_mrml import (
+    FOLDER_ROLE, apply_threshold, detect_volume, export_reviewed, remove_detections, run_folder,
+    set_review, show_detections,
+)
+from OssificationDetectorLib.mrml import (
+    CLASS, DIGIT, MODEL, REVIEW, REVIEW_ACCEPTED, REVIEW_PENDING, REVIEW_REJECTED, ROLE, ROLE_ANNOTATION,
+    ROLE_DETECTION, SCORE, VOLUME_ID, MrmlBridgeError, annotation_rois, box_corners, box_from_roi,
+    create_box_roi, detection_rois, ijk_to_ras, pixel_box_around, radiograph_from_volume, roi_geometry_for_box,
+    roi_volume,
+)
+from OssificationDetectorLib.taxonomy import CLASS_COLORS
+
+from .volumes import add_linear_transform, make_volume, pixel_centre_in_world, rotation
+
+TOLERANCE_PX = 1e-6
+ROWS, COLUMNS = 30, 40
+# Boxes on a 40 x 30 image: whole-pixel edges (checked against Slicer's own ROI test) and
+# fractional ones (round trip only).
+WHOLE_PIXEL_BOXES = [Box("PIP", 30, 10, 38, 20), Box("DIP", 0, 0, 1, 1), Box("Wrist", 0, 0, COLUMNS, ROWS),
+                     Box("MCP", 5, 22, 6, 30)]
+FRACTIONAL_BOXES = [Box("Radius", 12.25, 3.75, 39.5, 28.125), Box("Ulna", 0.1, 0.2, 0.3, 0.4)]
+
+
+@dataclass
+class SceneHost:
+    """What the checks need from where they run: pytest on slicer-core, or 3D Slicer."""
+
+    scene: object
+    work_dir: Path
+    load_volume: Callable  # path of an image file -> volume node, the way Slicer loads it
+    detector: Optional[object] = None  # anything with .detect(Radiograph) -> [Box]
+    sample_radiograph: Optional[Path] = None
+
+
+def check(condition, message):
+    if not condition:
+        raise AssertionError(message)
+
+
+def check_same_box(actual, expected, what, tolerance=TOLERANCE_PX):
+    difference = np.abs(np.array(actual.coords) - np.array(expected.coords)).max()
+    check(difference <= tolerance and actual.label == expected.label,
+          f"{what}: read back {actual.label} {actual.coords}, placed {expected.label} {expected.coords} "
+          f"(off by {difference:.2e} px, tolerance {tolerance:.2e})")
+
+
+def stored_roi_tolerance(roi_node, volume_node):
+    """How exactly an ROI node can hold a box: Markups store its centre in single precision.
+
+    Each centre coordinate c is rounded by at most 2**-24 |c| (mm), which is at most
+    sqrt(3) 2**-24 max|c| / (smallest pixel spacing) pixels; twice that when a transform was
+    hardened into it (rounded again).
+    """
+    centre = [0.0, 0.0, 0.0]
+    roi_node.GetCenter(centre)
+    spacing = min(volume_node.GetSpacing()[:2])
+    return TOLERANCE_PX + 2.0 * np.sqrt(3.0) * 2.0 ** -24 * np.abs(centre).max() / spacing
+
+
+def check_roi_covers_exactly(roi_node, volume_node, box):
+    """Slicer's point-in-ROI test holds for exactly the pixel centres inside a whole-pixel box."""
+    wrong = []
+    for row in range(int(box.y1) - 2, int(box.y2) + 2):
+        for column in range(int(box.x1) - 2, int(box.x2) + 2):
+            inside = bool(roi_node.IsPointInROIWorld(pixel_centre_in_world(volume_node, column, row)))
+            expected = box.x1 <= column < box.x2 and box.y1 <= row < box.y2
+            if inside != expected:
+                wrong.append((column, row, inside))
+    check(not wrong, f"ROI over {box.coords} disagrees with the pixels at (column, row, inside) {wrong[:5]}")
+
+
+def check_round_trips(host, volume_node):
+    """Box -> ROI geometry -> box is exact; through a stored ROI node, exact to single precision."""
+    for box in WHOLE_PIXEL_BOXES + FRACTIONAL_BOXES:
+        what = f"{volume_node.GetName()} {box.label}"
+        object_to_node, size = roi_geometry_for_box(volume_node, box)
+        check_same_box(pixel_box_around(box_corners(object_to_node, size), volume_node, box.label), box, what)
+        roi_node = create_box_roi(host.scene, volume_node, box, ROLE_ANNOTATION)
+        check_same_box(box_from_roi(roi_node, volume_node), box, f"{what} ROI node",
+                       stored_roi_tolerance(roi_node, volume_node))
+        if box in WHOLE_PIXEL_BOXES:
+            check_roi_covers_exactly(roi_node, volume_node, box)
+        host.scene.RemoveNode(roi_node)
+
+
+def _gradient(rows=ROWS, columns=COLUMNS):
+    return np.add.outer(np.arange(rows) * 3.0, np.arange(columns)).astype(np.float32)
+
+
+# ---------------------------------------------------------------------------- geometry
+
+
+def identity_geometry(host):
+    check_round_trips(host, make_volume(host.scene, _gradient(), name="identity"))
+
+
+def png_flip_of_slicer(host):
+    """A PNG as Slicer loads it: IJK-to-RAS diag(-1, -1, 1), rows and columns as in the file."""
+    from PIL import Image
+
+    check(host.sample_radiograph is not None, "no sample radiograph to load")
+    volume = host.load_volume(host.sample_radiograph)
+    check(np.allclose(ijk_to_ras(volume), np.diag([-1.0, -1.0, 1.0, 1.0])),
+          f"Slicer placed the PNG with IJK-to-RAS {ijk_to_ras(volume).tolist()}, expected diag(-1, -1, 1)")
+    with Image.open(host.sample_radiograph) as picture:
+        expected = np.asarray(picture.convert("L"), dtype=np.float32)
+    check(np.array_equal(radiograph_from_volume(volume).pixels, expected),
+          "the volume's pixels are not the PNG's rows and columns")
+    # A box you know: the 2 x 2 pixels at the top-left corner are centred on IJK (0.5, 0.5, 0),
+    # RAS (-0.5, -0.5, 0): the image's top-left is at RAS (0, 0), x runs to -R and y to -A.
+    roi_node = create_box_roi(host.scene, volume, Box("DIP", 0, 0, 2, 2), ROLE_ANNOTATION)
+    centre = [0.0, 0.0, 0.0]
+    roi_node.GetCenterWorld(centre)
+    check(np.allclose(centre, (-0.5, -0.5, 0.0)), f"top-left 2x2 box centred at RAS {centre}")
+    check(np.allclose(roi_node.GetSize(), (2.0, 2.0, 1.0)), f"top-left 2x2 box of size {roi_node.GetSize()}")
+    host.scene.RemoveNode(roi_node)
+    check_round_trips(host, volume)
+
+
+def anisotropic_spacing(host):
+    check_round_trips(host, make_volume(host.scene, _gradient(), spacing=(0.143, 0.37, 2.5),
+                                        directions=np.diag([-1.0, -1.0, 1.0]), name="anisotropic"))
+
+
+def nonzero_origin(host):
+    check_round_trips(host, make_volume(host.scene, _gradient(), spacing=(0.5, 0.5, 1.0),
+                                        origin=(-120.5, 33.25, 7.0), directions=np.diag([-1.0, -1.0, 1.0]),
+                                        name="origin"))
+
+
+def oblique_direction(host):
+    directions = rotation((1.0, 2.0, 3.0), 30.0) @ np.diag([-1.0, -1.0, 1.0])
+    check_round_trips(host, make_volume(host.scene, _gradient(), spacing=(0.2, 0.3, 1.5),
+                                        origin=(10.0, -4.0, 2.5), directions=directions, name="oblique"))
+
+
+def volume_under_linear_transform(host):
+    """The ROI goes under the volume's transform; hardened, it still reads back the same box."""
+    transform = add_linear_transform(host.scene, rotation((0.0, 1.0, 1.0), 40.0), (12.0, -7.0, 3.0))
+    volume = make_volume(host.scene, _gradient(), spacing=(0.4, 0.6, 1.0), origin=(1.0, 2.0, 3.0),
+                         directions=np.diag([-1.0, -1.0, 1.0]), name="transformed")
+    volume.SetAndObserveTransformNodeID(transform.GetID())
+    check_round_trips(host, volume)
+    box = WHOLE_PIXEL_BOXES[0]
+    roi_node = create_box_roi(host.scene, volume, box, ROLE_ANNOTATION)
+    check(roi_node.GetTransformNodeID() == transform.GetID(), "the ROI is not under the volume's transform")
+    slicer.vtkSlicerTransformLogic.hardenTransform(roi_node)
+    check(roi_node.GetTransformNodeID() is None, "hardening left the ROI under a transform")
+    check_same_box(box_from_roi(roi_node, volume), box, "hardened ROI", 2 * stored_roi_tolerance(roi_node, volume))
+    check_roi_covers_exactly(roi_node, volume, box)
+
+
+def moved_roi_reads_back(host):
+    """An ROI the user moved and resized reads back as the box it now covers."""
+    volume = make_volume(host.scene, _gradient(), spacing=(0.5, 0.25, 1.0),
+                         directions=np.diag([-1.0, -1.0, 1.0]), name="moved")
+    roi_node = create_box_roi(host.scene, volume, Box("MCP", 10, 10, 20, 16), ROLE_DETECTION)
+    roi_node.SetLocked(False)
+    centre = [0.0, 0.0, 0.0]
+    roi_node.GetCenter(centre)
+    # 3 pixels right (x runs to -R at 0.5 mm) and 2 down (y runs to -A at 0.25 mm); 4 px wider.
+    roi_node.SetCenter(centre[0] - 1.5, centre[1] - 0.5, centre[2])
+    size = roi_node.GetSize()
+    roi_node.SetSize(size[0] + 2.0, size[1], size[2])
+    check_same_box(box_from_roi(roi_node, volume), Box("MCP", 11, 12, 25, 18), "moved ROI",
+                   stored_roi_tolerance(roi_node, volume))
+
+
+def vector_volume_to_gray(host):
+    rng = np.random.default_rng(7)
+    rgb = rng.integers(0, 256, size=(ROWS, COLUMNS, 3)).astype(np.uint8)
+    radiograph = radiograph_from_volume(make_volume(host.scene, rgb, spacing=(0.2, 0.3, 1.0), name="rgb"))
+    expected = rgb.astype(np.float32) @ np.array([0.299, 0.587, 0.114], dtype=np.float32)
+    check(np.allclose(radiograph.pixels, expected, atol=1e-3), "RGB volume is not converted to luminance")
+    check(radiograph.spacing == (0.2, 0.3), f"spacing {radiograph.spacing}, expected (0.2, 0.3)")
+    rgba = np.concatenate([rgb, np.full((ROWS, COLUMNS, 1), 255, np.uint8)], axis=2)
+    rgba_radiograph = radiograph_from_volume(make_volume(host.scene, rgba, name="rgba"))
+    check(np.allclose(rgba_radiograph.pixels, expected, atol=1e-3), "RGBA volume is not converted like RGB")
+    volume = make_volume(host.scene, _gradient(), name="gray")
+    check(radiograph_from_volume(volume).metadata["volume_node_id"] == volume.GetID(),
+          "the Radiograph does not name its volume node")
+
+
+def unusable_volumes_are_refused(host):
+    volume = make_volume(host.scene, _gradient(), name="two slices")
+    image = volume.GetImageData()
+    image.SetDimensions(COLUMNS, ROWS // 2, 2)  # the same voxels as two slices
+    for node, words in ((volume, "slices"), (host.scene.AddNewNodeByClass("vtkMRMLScalarVolumeNode", "empty"),
+                                              "no image data")):
+        try:
+            radiograph_from_volume(node)
+        except MrmlBridgeError as error:
+            check(words in str(error), f"unclear error for {node.GetName()!r}: {error}")
+        else:
+            raise AssertionError(f"volume {node.GetName()!r} was accepted")
+
+
+# ---------------------------------------------------------------------------- detection and review
+
+KNOWN_DETECTIONS = [Box("DIP", 20, 4, 24, 7, score=0.92, digit=3), Box("PIP", 8, 10, 13, 14, score=0.55, digit=2),
+                    Box("Radius", 14, 24, 24, 30, score=0.31), Box("Wrist", 10, 18, 30, 26, score=0.08)]
+
+
+def _known_run(host, name="reviewed"):
+    volume = make_volume(host.scene, _gradient(), spacing=(0.5, 0.5, 1.0),
+                         directions=np.diag([-1.0, -1.0, 1.0]), name=name)
+    return volume, show_detections(KNOWN_DETECTIONS, host.scene, volume, "known boxes", threshold=0.5)
+
+
+def _all_items(hierarchy):
+    items = vtk.vtkIdList()
+    hierarchy.GetItemChildren(hierarchy.GetSceneItemID(), items, True)
+    return {items.GetId(i) for i in range(items.GetNumberOfIds())}
+
+
+def _shown(rois):
+    return {roi.GetAttribute(CLASS) for roi in rois if roi.GetDisplayVisibility()}
+
+
+def detect_creates_tagged_rois(host):
+    """Detect on the sample radiograph: one ROI per box, named, coloured, tagged, in one folder."""
+    check(host.detector is not None and host.sample_radiograph is not None, "no detector or sample")
+    volume = host.load_volume(host.sample_radiograph)
+    expected = host.detector.detect(radiograph_from_volume(volume))
+    check(len(expected) > 0, "the detector found nothing on the sample radiograph")
+    rois = detect_volume(host.scene, volume, host.detector, threshold=0.0, model_name="test model")
+    check(len(rois) == len(expected) == len(detection_rois(host.scene, volume)),
+          f"{len(rois)} ROIs for {len(expected)} detections")
+    folders = {run_folder(host.scene, roi) for roi in rois}
+    check(len(folders) == 1 and 0 not in folders, f"ROIs spread over folders {folders}")
+    hierarchy = host.scene.GetSubjectHierarchyNode()
+    folder = folders.pop()
+    check(hierarchy.GetItemAttribute(folder, ROLE) == FOLDER_ROLE, "the run folder is not tagged")
+    by_name = {roi.GetName(): roi for roi in rois}
+    for box in expected:
+        name = f"{box.name} {box.score:.2f}"
+        check(name in by_name, f"no ROI named {name!r} among {sorted(by_name)}")
+        roi = by_name[name]
+        check(roi.GetAttribute(ROLE) == ROLE_DETECTION and roi.GetAttribute(CLASS) == box.label,
+              f"{name}: role/class attributes {roi.GetAttribute(ROLE)}/{roi.GetAttribute(CLASS)}")
+        check(abs(float(roi.GetAttribute(SCORE)) - box.score) < 1e-9, f"{name}: score attribute")
+        check(roi.GetAttribute(DIGIT) == (None if box.digit is None else str(box.digit)), f"{name}: digit")
+        check(roi.GetAttribute(MODEL) == "test model", f"{name}: model attribute")
+        check(roi.GetAttribute(VOLUME_ID) == volume.GetID() and roi_volume(roi) is volume, f"{name}: volume")
+        check(roi.GetAttribute(REVIEW) == REVIEW_PENDING, f"{name}: review state")
+        check(bool(roi.GetLocked()), f"{name} is not locked")
+        check(np.allclose(roi.GetDisplayNode().GetSelectedColor(), CLASS_COLORS[box.label]), f"{name}: colour")
+        check(np.allclose(roi.GetDisplayNode().GetColor(), CLASS_COLORS[box.label]), f"{name}: unselected colour")
+        check_same_box(box_from_roi(roi, volume), box, name, stored_roi_tolerance(roi, volume))
+
+
+def detect_again_replaces_only_its_own(host):
+    volume, first = _known_run(host, "again")
+    other_volume, other_run = _known_run(host, "other")
+    user_roi = host.scene.AddNewNodeByClass("vtkMRMLMarkupsROINode", "user's own ROI")
+    annotation = create_box_roi(host.scene, volume, Box("Ulna", 1, 1, 5, 5), ROLE_ANNOTATION)
+    old_ids = {roi.GetID() for roi in first}
+    old_folder = run_folder(host.scene, first[0])
+    second = show_detections(KNOWN_DETECTIONS[:2], host.scene, volume, "known boxes", threshold=0.5)
+    check(all(host.scene.GetNodeByID(i) is None for i in old_ids), "old detections were left in the scene")
+    check(len(detection_rois(host.scene, volume)) == 2, "the new run does not hold exactly its own ROIs")
+    check(host.scene.GetNodeByID(user_roi.GetID()) is user_roi, "the user's ROI was removed")
+    check(annotation_rois(host.scene, volume) == [annotation], "the annotation ROI was touched")
+    check(len(detection_rois(host.scene, other_volume)) == len(other_run), "another volume's detections changed")
+    hierarchy = host.scene.GetSubjectHierarchyNode()
+    check(old_folder not in _all_items(hierarchy), "the emptied run folder was left behind")
+    check(run_folder(host.scene, second[0]) != 0, "the new run has no folder")
+    check(remove_detections(host.scene, volume) == 2 and not detection_rois(host.scene, volume),
+          "Clear did not remove the volume's detections")
+
+
+def threshold_shows_and_hides(host):
+    volume, rois = _known_run(host, "threshold")
+    check(_shown(rois) == {"DIP", "PIP"}, f"at 0.5 shown: {_shown(rois)}")
+    check(apply_threshold(host.scene, volume, 0.3) == 3 and _shown(rois) == {"DIP", "PIP", "Radius"},
+          f"at 0.3 shown: {_shown(rois)}")
+    check(apply_threshold(host.scene, volume, 0.95) == 0, "at 0.95 something is shown")
+    check(len(detection_rois(host.scene, volume)) == len(KNOWN_DETECTIONS), "the threshold removed ROIs")
+
+
+def accept_and_reject(host):
+    volume, rois = _known_run(host, "review")
+    by_class = {roi.GetAttribute(CLASS): roi for roi in rois}
+    set_review(by_class["Wrist"], REVIEW_ACCEPTED, threshold=0.5)  # below the threshold, accepted anyway
+    set_review(by_class["DIP"], REVIEW_REJECTED, threshold=0.5)
+    check(by_class["Wrist"].GetAttribute(REVIEW) == REVIEW_ACCEPTED, "accept did not set the attribute")
+    check(bool(by_class["Wrist"].GetDisplayVisibility()), "an accepted ROI below the threshold is hidden")
+    check(not by_class["DIP"].GetDisplayVisibility(), "a rejected ROI is shown")
+    check(np.allclose(by_class["DIP"].GetDisplayNode().GetSelectedColor(), (0.5, 0.5, 0.5)), "rejected is not grey")
+    apply_threshold(host.scene, volume, 0.0)
+    check(_shown(rois) == {"PIP", "Radius", "Wrist"}, f"at 0.0 shown: {_shown(rois)}")
+    set_review(by_class["DIP"], REVIEW_PENDING, threshold=0.0)
+    check(np.allclose(by_class["DIP"].GetDisplayNode().GetSelectedColor(), CLASS_COLORS["DIP"]),
+          "a reset ROI did not get its class colour back")
+    try:
+        set_review(create_box_roi(host.scene, volume, Box("Ulna", 1, 1, 3, 3), ROLE_ANNOTATION), "accepted", 0.5)
+    except MrmlBridgeError:
+        pass
+    else:
+        raise AssertionError("an annotation ROI was reviewed like a detection")
+
+
+def scene_bundle_keeps_rois(host):
+    """Save to .mrb and load back: ROIs, their boxes, attributes, folder and volume link survive."""
+    volume, rois = _known_run(host, "bundle")
+    set_review(rois[0], REVIEW_ACCEPTED, threshold=0.5)
+    create_box_roi(host.scene, volume, Box("Ulna", 2, 3, 9, 8), ROLE_ANNOTATION)
+    before = {roi.GetName(): (box_from_roi(roi, volume), {a: roi.GetAttribute(a) for a in roi.GetAttributeNames()})
+              for roi in detection_rois(host.scene, volume) + annotation_rois(host.scene, volume)}
+    path = Path(host.work_dir) / "bundle.mrb"
+    check(host.scene.WriteToMRB(str(path)), f"could not write {path}")
+    host.scene.Clear(0)
+    check(host.scene.ReadFromMRB(str(path)), f"could not read {path}")
+    volume = host.scene.GetFirstNodeByName("bundle")
+    after = detection_rois(host.scene, volume) + annotation_rois(host.scene, volume)
+    check(sorted(r.GetName() for r in after) == sorted(before), f"ROIs after loading: {[r.GetName() for r in after]}")
+    for roi in after:
+        box, attributes = before[roi.GetName()]
+        check_same_box(box_from_roi(roi, volume), box, f"reloaded {roi.GetName()}")  # stored as it was
+        for name, value in attributes.items():
+            if name != VOLUME_ID:  # node IDs may be renamed on loading; the node reference follows
+                check(roi.GetAttribute(name) == value, f"reloaded {roi.GetName()}: {name} {roi.GetAttribute(name)}")
+    folders = {run_folder(host.scene, roi) for roi in detection_rois(host.scene, volume)}
+    check(len(folders) == 1 and 0 not in folders, f"reloaded detections in folders {folders}")
+
+
+def export_reviewed_boxes(host):
+    from OssificationDetectorLib.coco import read_coco
+    from OssificationDetectorLib.voc import read_voc
+
+    volume, rois = _known_run(host, "export me")
+    by_class = {roi.GetAttribute(CLASS): roi for roi in rois}
+    for label in ("DIP", "Radius"):
+        set_review(by_class[label], REVIEW_ACCEPTED, threshold=0.5)
+    set_review(by_class["PIP"], REVIEW_REJECTED, threshold=0.5)
+    folder = Path(host.work_dir) / "export"
+    written = export_reviewed(host.scene, volume, folder)
+    expected = {b.label: b for b in KNOWN_DETECTIONS if b.label in ("DIP", "Radius")}
+    for source, annotated in (("VOC", read_voc(folder / "Annotations" / "export_me.xml")),
+                              ("COCO", read_coco(folder / "annotations.json")[0])):
+        check(annotated.file.endswith("export_me.png") and (annotated.width, annotated.height) == (COLUMNS, ROWS),
+              f"{source}: image {annotated.file} {annotated.width}x{annotated.height}")
+        check(sorted(b.label for b in annotated.boxes) == sorted(expected), f"{source}: {annotated.boxes}")
+        for box in annotated.boxes:
+            check_same_box(box, expected[box.label], f"{source} {box.label}", 1e-4)  # ROIs, 4 decimals in files
+    check((folder / "images" / "export_me.png").is_file(), "the radiograph was not exported")
+    check(len(written.boxes) == 2, "export returned the wrong boxes")
+
+
+GEOMETRY_CASES = (identity_geometry, png_flip_of_slicer, anisotropic_spacing, nonzero_origin, oblique_direction,
+                  volume_under_linear_transform, moved_roi_reads_back, vector_volume_to_gray,
+                  unusable_volumes_are_refused)
+REVIEW_CASES = (detect_again_replaces_only_its_own, threshold_shows_and_hides, accept_and_reject,
+                scene_bundle_keeps_rois, export_reviewed_boxes)
+DETECTOR_CASES = (detect_creates_tagged_rois,)
+ALL_CASES = GEOMETRY_CASES + REVIEW_CASES + DETECTOR_CASES
