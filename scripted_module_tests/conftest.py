@@ -59,3 +59,19 @@ def rsna_dir():
     if not (RSNA / "images").is_dir():
         pytest.skip(f"RSNA data set not found at {RSNA} (optional, larger checks only)")
     return RSNA
+
+
+@pytest.fixture(scope="session")
+def tiny_model_file(tmp_path_factory):
+    """A real, randomly initialised default-architecture model at a small input size, saved as a
+    model file (random weights still give scored boxes, enough to test the detection plumbing)."""
+    import torch
+
+    from OssificationDetectorLib.checkpoints import model_metadata, save_model
+    from OssificationDetectorLib.model import build_model
+
+    torch.manual_seed(0)
+    model = build_model("mobilenet_v2_fpn", init="none", min_size=128, max_size=160)
+    path = tmp_path_factory.mktemp("tiny-model") / "tiny.pt"
+    sha256 = save_model(path, model, model_metadata("mobilenet_v2_fpn", 128, 160, name="tiny"))
+    return path, sha256
