@@ -135,6 +135,7 @@ class _Fitter:
             for b in self.boxes
         ]
         scale = float(np.median(np.array(template_sizes) / np.array(sizes)))
+        # Without a direction from the forearm to the fingertips, try the four quarter turns.
         turns = [0.0, 90.0, 180.0, 270.0]
         pairs = self._axis_pairs()
         if pairs is not None:
@@ -144,7 +145,7 @@ class _Fitter:
                 if mirrored:
                     image_axis = -np.conj(image_axis)
                 base = math.degrees(cmath.phase(template_axis) - cmath.phase(image_axis))
-                turns = [base, base + 40.0, base - 40.0] + turns
+                turns = [base, base + 40.0, base - 40.0]
         present = list(self.by_class)
         weights = [min(len(self.by_class[c]), EXPECTED_COUNTS[c]) for c in present]
         image_mean = sum(w * self._class_mean([c], False) for w, c in zip(weights, present)) / sum(weights)
@@ -227,11 +228,14 @@ def analyse_hand(boxes, width=None, height=None, template=None):
     else:
         fitter = _Fitter(unique, template)
         fits = {mirrored: fitter.best_fit(mirrored) for mirrored in (False, True)}
-        mirrored = fits[True][0] > fits[False][0]
+        # Most radiographs show a left hand: read the hand as mirrored only when that fits clearly better.
+        left, right = fits[False][0], fits[True][0]
+        mirrored = right > left * (1.0 + SIDE_MARGIN)
         quality, transform, matches = fits[mirrored]
-        other = fits[not mirrored][0]
-        if quality > 0 and (quality - other) / quality >= SIDE_MARGIN:
-            analysis.side = "right" if mirrored else "left"
+        if mirrored:
+            analysis.side = "right"
+        elif left > right * (1.0 + SIDE_MARGIN):
+            analysis.side = "left"
         analysis.fitted = True
         analysis.transform = transform
         # The hand's turn in the image undoes the turn that brings it upright; a flip reverses it.
@@ -277,13 +281,14 @@ def hand_warnings(boxes, width=None, height=None):
     if analysis.side == "right":
         warnings.append("this looks like a right hand or a mirrored image (the thumb is on the other side)")
     elif analysis.side == "unknown":
-        warnings.append("cannot tell whether this is a left or a right hand: too few areas found")
+        warnings.append("cannot tell whether this is a left or a right hand from the areas found")
     if analysis.rotation_degrees is not None and abs(analysis.rotation_degrees) > ROTATION_WARNING_DEGREES:
         direction = "clockwise" if analysis.rotation_degrees > 0 else "counter-clockwise"
         warnings.append(f"the hand is turned about {abs(analysis.rotation_degrees):.0f} degrees {direction}")
     not_fitting = sum(analysis.dropped.values())
     if not_fitting:
-        warnings.append(f"{not_fitting} box(es) did not fit the layout of a hand and were left out")
+        plural = "es" if not_fitting > 1 else ""
+        warnings.append(f"{not_fitting} box{plural} did not fit the layout of a hand: left out")
     return warnings
 
 
