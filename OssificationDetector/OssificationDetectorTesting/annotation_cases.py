@@ -40,6 +40,16 @@ def _volume(host, name, bits=8):
                        directions=np.diag([-1.0, -1.0, 1.0]), name=name)
 
 
+def expect_error(action, error_type, text, failure):
+    """`action` must raise `error_type` with `text` in its message; `failure` says what went wrong if not."""
+    try:
+        action()
+    except error_type as error:
+        check(text in str(error), f"unexpected message: {error}")
+        return
+    raise AssertionError(failure)
+
+
 def _check_boxes(host, volume, expected, what):
     rois = annotation_rois(host.scene, volume)
     actual = sorted(annotation_boxes(host.scene, volume), key=lambda b: b.label)
@@ -102,12 +112,8 @@ def sixteen_bit_volume_keeps_its_values(host):
         check(np.array_equal(np.array(png), _pixels(16)), "the 16-bit PNG does not hold the volume's values")
     other = _volume(host, "dx16", bits=8)  # same name, other pixels
     add_annotations(host.scene, other, BOXES[2:])
-    try:
-        save_volume_annotations(host.scene, other, folder)
-    except ValueError as error:
-        check("different image" in str(error), f"unexpected conflict message: {error}")
-    else:
-        raise AssertionError("a different image overwrote the annotations saved under the same name")
+    expect_error(lambda: save_volume_annotations(host.scene, other, folder), ValueError, "different image",
+                 "a different image overwrote the annotations saved under the same name")
     check(len(read_voc(folder / "Annotations" / "dx16.xml").boxes) == 2, "the first image's boxes changed")
 
 
@@ -115,12 +121,8 @@ def start_from_accepted_detections(host):
     volume = _volume(host, "detected")
     detections = [Box(b.label, b.x1, b.y1, b.x2, b.y2, score=0.9 - 0.1 * i, digit=b.digit)
                   for i, b in enumerate(BOXES)]
-    try:
-        start_from_detections(host.scene, volume)
-    except MrmlBridgeError as error:
-        check("No accepted detections" in str(error), f"unexpected message: {error}")
-    else:
-        raise AssertionError("started from detections that do not exist")
+    expect_error(lambda: start_from_detections(host.scene, volume), MrmlBridgeError, "No accepted detections",
+                 "started from detections that do not exist")
     rois = show_detections(detections, host.scene, volume, "test-model", threshold=0.5)
     by_class = {roi.GetAttribute(CLASS): roi for roi in rois}
     for label in ("PIP", "DIP", "MCP"):
@@ -133,12 +135,8 @@ def start_from_accepted_detections(host):
         check(roi.GetAttribute(SCORE) is None, f"{roi.GetName()} kept a detection score")
     _check_boxes(host, volume, BOXES[:3], "from detections")
     check(len(detection_rois(host.scene, volume)) == len(BOXES), "the detections themselves changed")
-    try:
-        start_from_detections(host.scene, volume)
-    except MrmlBridgeError as error:
-        check("annotation box(es) already" in str(error), f"unexpected message: {error}")
-    else:
-        raise AssertionError("starting again doubled or replaced the user's annotations without asking")
+    expect_error(lambda: start_from_detections(host.scene, volume), MrmlBridgeError, "annotation box(es) already",
+                 "starting again doubled or replaced the user's annotations without asking")
     start_from_detections(host.scene, volume, replace=True)
     check(len(annotation_rois(host.scene, volume)) == 3, "replace did not replace")
 
@@ -152,12 +150,8 @@ def placed_roi_is_tagged_relabelled_and_deleted(host):
           and roi.GetAttribute(DIGIT) == "2", "the new ROI is not tagged as an MCP II annotation")
     check(roi.GetName() == "MCP II", f"named {roi.GetName()!r}")
     check(annotation_boxes(host.scene, volume) == [], "an ROI without area was read as a box")
-    try:
-        annotation_boxes(host.scene, volume, strict=True)
-    except MrmlBridgeError as error:
-        check("finish placing it" in str(error), f"unexpected message: {error}")
-    else:
-        raise AssertionError("saving would accept an ROI that has no area")
+    expect_error(lambda: annotation_boxes(host.scene, volume, strict=True), MrmlBridgeError, "finish placing it",
+                 "saving would accept an ROI that has no area")
     roi.AddControlPoint(vtk.vtkVector3d(*_ras_of_pixel_corner(volume, 20, 10)))
     roi.AddControlPoint(vtk.vtkVector3d(*_ras_of_pixel_corner(volume, 30, 24)))
     box = annotation_boxes(host.scene, volume, strict=True)[0]
@@ -172,12 +166,8 @@ def placed_roi_is_tagged_relabelled_and_deleted(host):
     check(roi.GetName() == "Radius" and roi.GetAttribute(DIGIT) is None, "relabel kept a digit on a Radius")
     detection = create_box_roi(host.scene, volume, Box("DIP", 1, 1, 4, 4, score=0.8), ROLE_DETECTION)
     for action in (lambda: relabel_annotation(detection, "PIP"), lambda: delete_annotation(host.scene, detection)):
-        try:
-            action()
-        except MrmlBridgeError:
-            pass
-        else:
-            raise AssertionError("a detection ROI was changed through the annotation functions")
+        expect_error(action, MrmlBridgeError, "not an annotation",
+                     "a detection ROI was changed through the annotation functions")
     delete_annotation(host.scene, roi)
     check(annotation_rois(host.scene, volume) == [], "the annotation was not deleted")
     check(detection_rois(host.scene, volume) == [detection], "deleting an annotation touched a detection")
