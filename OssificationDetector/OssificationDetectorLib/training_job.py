@@ -48,15 +48,18 @@ class TrainingJob:
     "--val-fraction", "0.2"]; the report needs validation images.
     register_as: the name under which a finished model is added to the user's model registry
     (None: not registered).
+    env: variables added to the process's environment; base_env: the environment they are added to
+    (default: this process's; inside Slicer, slicer.util.startupEnvironment(), without Slicer's own).
     """
 
-    def __init__(self, dataset, output, python=None, train_args=(), register_as=None, env=None):
+    def __init__(self, dataset, output, python=None, train_args=(), register_as=None, env=None, base_env=None):
         self.dataset = Path(dataset)
         self.output = Path(output)
         self.python = str(python or sys.executable)
         self.train_args = [str(a) for a in train_args]
         self.register_as = register_as
         self.extra_env = dict(env or {})
+        self.base_env = None if base_env is None else dict(base_env)
         self.log_path = self.output.with_name(self.output.name + ".log")
         self.stop_file = self.output.with_name(self.output.name + ".stop")
         self.state_file = self.output.with_name(self.output.name + ".train-state.pt")
@@ -99,7 +102,7 @@ class TrainingJob:
         self._log = open(self.log_path, "a", encoding="utf-8")
         self._log.write(f"$ {' '.join(self.command(resume))}\n")
         self._log.flush()
-        env = dict(os.environ)
+        env = dict(os.environ if self.base_env is None else self.base_env)
         env.update(self.extra_env)
         env["PYTHONUNBUFFERED"] = "1"  # progress lines must arrive as they are printed
         env["PYTHONPATH"] = os.pathsep.join(p for p in (str(_PACKAGE_PARENT), env.get("PYTHONPATH")) if p)
