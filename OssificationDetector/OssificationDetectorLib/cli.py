@@ -159,15 +159,15 @@ def _write_training_report(config, result, folder):
 def _train_with_bar(config, should_stop, train):
     from tqdm import tqdm
 
-    bar = tqdm(total=None, unit="it", desc="train", dynamic_ncols=True)
+    bars = []  # made at the first progress event, so that data errors print no empty bar
 
     def progress(event):
-        if "total" in event and bar.total != event["total"]:
-            bar.total = event["total"]
-        if event["event"] == "resumed":
+        if not bars:
+            bars.append(tqdm(total=event.get("total"), unit="it", desc="train", dynamic_ncols=True))
+        bar = bars[0]
+        if event["event"] in ("resumed", "iteration"):
             bar.n = event["iteration"]
-        elif event["event"] == "iteration":
-            bar.n = event["iteration"]
+        if event["event"] == "iteration":
             extra = {"loss": f"{event['loss']:.3f}", "lr": f"{event['lr']:.4f}"}
             if event.get("val_map") is not None:
                 extra["val_mAP"] = f"{event['val_map']:.3f}"
@@ -177,7 +177,8 @@ def _train_with_bar(config, should_stop, train):
     try:
         return train(config, progress, should_stop)
     finally:
-        bar.close()
+        for bar in bars:
+            bar.close()
 
 
 # -- evaluate -----------------------------------------------------------------------------------
