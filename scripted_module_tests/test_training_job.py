@@ -99,5 +99,50 @@ def test_missing_dataset_is_refused_before_starting(tmp_path):
     job = TrainingJob(tmp_path / "nowhere", tmp_path / "m.pt")
     with pytest.raises(FileNotFoundError, match="choose a dataset folder"):
         job.start()
-    with pytest.raises(TrainingJobError, match="Only a cancelled or failed training can be resumed"):
+    with pytest.raises(TrainingJobError, match="no training state"):
         job.resume()
+
+
+def test_finetune_job_command_and_refusals(tiny_dataset, tmp_path):
+    from OssificationDetectorLib.registry import register_user_model
+    from OssificationDetectorLib.training_job import finetune_job
+
+    job = finetune_job(tiny_dataset.parent, "My model", base="default", epochs=3, device="cpu",
+                       python="/opt/Slicer/bin/PythonSlicer", models_folder=tmp_path)
+    command = job.command()
+    assert command[:5] == ["/opt/Slicer/bin/PythonSlicer", "-m", "OssificationDetectorLib", "train",
+                           str(tiny_dataset.parent)]
+    options = dict(zip(command[5::1], command[6::1]))
+    assert options["--output"] == str(tmp_path / "My_model.pt") and options["--epochs"] == "3"
+    assert options["--base"] == "default" and options["--device"] == "cpu" and options["--val-fraction"] == "0.0"
+    assert options["--report"] == str(tmp_path / "My_model-report") and "--progress-json" in command
+    assert job.register_as == "My_model" and "--init" not in command
+    scratch = finetune_job(tiny_dataset, "fresh", base=None, models_folder=tmp_path)
+    assert "--init" in scratch.command() and "--base" not in scratch.command()
+
+    (tmp_path / "taken.pt").write_bytes(b"a model")
+    with pytest.raises(TrainingJobError, match="exists already"):
+        finetune_job(tiny_dataset, "taken", models_folder=tmp_path)
+    model = tmp_path / "registered.pt"
+    from OssificationDetectorLib.checkpoints import model_metadata, save_model
+    from OssificationDetectorLib.model import build_model
+
+    save_model(model, build_model(init="none", min_size=128, max_size=192), model_metadata("mobilenet_v2_fpn", 128, 192))
+    register_user_model("registered", model)
+    with pytest.raises(TrainingJobError, match="registered already"):
+        finetune_job(tiny_dataset, "registered", models_folder=tmp_path / "other")
+
+
+def test_a_run_stopped_in_an_earlier_session_can_be_resumed(tiny_dataset, tmp_path):
+    output = tmp_path / "m.pt"
+    first = TrainingJob(tiny_dataset, output, train_args=["--iterations", "4", *TINY])
+    first.start()
+    _wait_for_iteration(first)
+    first.cancel(grace_seconds=120)
+    first.wait(timeout=TIMEOUT)
+    assert first.status == CANCELLED
+    later = TrainingJob(tiny_dataset, output, train_args=["--iterations", "4", *TINY])  # e.g. after a restart
+    assert later.can_resume
+    later.resume()
+    events = later.wait(timeout=TIMEOUT)
+    assert later.status == FINISHED and any(e.get("event") == "resumed" for e in events)

@@ -117,9 +117,10 @@ class TrainingJob:
         self._reader.start()
 
     def resume(self):
-        """Continue a cancelled or failed run from its last checkpoint, into the same output."""
-        if self.status not in (CANCELLED, FAILED):
-            raise TrainingJobError(f"Only a cancelled or failed training can be resumed; this one is {self.status}.")
+        """Continue a cancelled or failed run from its last checkpoint, into the same output (also a
+        run of an earlier session: a new job with the same dataset, output and options)."""
+        if self.status == RUNNING or self.status == FINISHED:
+            raise TrainingJobError(f"Only a stopped training can be resumed; this one is {self.status}.")
         if not self.state_file.is_file():
             raise TrainingJobError(f"There is no training state ({self.state_file}) to resume from: start the "
                                    "training again instead.")
@@ -202,7 +203,7 @@ class TrainingJob:
     @property
     def can_resume(self):
         """A stopped run whose training state (saved each epoch and on cancel) is on disk."""
-        return self.status in (CANCELLED, FAILED) and self.state_file.is_file()
+        return self.status in (NOT_STARTED, CANCELLED, FAILED) and self.state_file.is_file()
 
     @property
     def fraction_done(self):
@@ -244,3 +245,38 @@ class TrainingJob:
             return
         from .registry import register_user_model
         self.registered = register_user_model(self.register_as, self.output)
+
+
+def user_models_folder():
+    """Where models trained from the panel are written: <user home of the registry>/models."""
+    from .registry import user_home
+
+    return user_home() / "models"
+
+
+def finetune_job(dataset, name, base="default", epochs=20, device="auto", python=None, base_env=None,
+                 models_folder=None, val_fraction=None):
+    """The TrainingJob that finetunes `base` (a registered model name or file; None: a new detector on
+    ImageNet backbone weights) on a dataset, writing <models folder>/<name>.pt and registering it as `name`.
+
+    A validation fraction of 0.2 (for the report) is used when the dataset has 5 images or more.
+    Refuses a name that is registered already or whose file exists, so no model is replaced.
+    """
+    from .dataset_store import safe_name
+    from .datasets import load_dataset
+    from .registry import list_models
+
+    name = safe_name(name)
+    if any(entry["name"] == name for entry in list_models()):
+        raise TrainingJobError(f"A model named {name!r} is registered already: choose another name.")
+    output = Path(models_folder or user_models_folder()) / f"{name}.pt"
+    if output.exists():
+        raise TrainingJobError(f"{output} exists already: choose another model name.")
+    images = len(load_dataset(dataset).images)  # a clear error now rather than in the log later
+    if images < 2:
+        raise TrainingJobError(f"{dataset} holds {images} annotated radiograph(s): annotate at least two to train.")
+    if val_fraction is None:
+        val_fraction = 0.2 if images >= 5 else 0.0
+    args = ["--epochs", int(epochs), "--device", device, "--val-fraction", val_fraction, "--name", name]
+    args += ["--base", base] if base else ["--init", "imagenet"]
+    return TrainingJob(dataset, output, python=python, train_args=args, register_as=name, base_env=base_env)
