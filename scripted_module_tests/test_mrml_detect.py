@@ -1,0 +1,30 @@
+"""Detect on a sample radiograph volume with a real torch Detector, on a real vtkMRMLScene.
+
+The model is a real Faster R-CNN with random weights, saved and loaded as a model file, small
+input size: its boxes mean nothing, but they are what the ROIs must show, one for one.
+"""
+import pytest
+
+from OssificationDetectorTesting import scene_cases
+
+from mrml_fixtures import headless_host
+
+
+@pytest.fixture(scope="module")
+def random_detector(tmp_path_factory):
+    torch = pytest.importorskip("torch")
+    from OssificationDetectorLib.checkpoints import load_model, model_metadata, save_model
+    from OssificationDetectorLib.detect import Detector
+    from OssificationDetectorLib.model import build_model
+
+    torch.manual_seed(0)
+    torch.set_num_threads(1)
+    path = tmp_path_factory.mktemp("model") / "random.pt"
+    save_model(path, build_model(init="none", min_size=256, max_size=320),
+               model_metadata("mobilenet_v2_fpn", 256, 320, description="random weights, for tests"))
+    return Detector(load_model(path), device="cpu", threshold=0.0, threads=1)
+
+
+def test_detect_creates_tagged_rois(tmp_path, sample_pngs, random_detector):
+    host = headless_host(tmp_path, detector=random_detector, sample_radiograph=sample_pngs[1])
+    scene_cases.detect_creates_tagged_rois(host)
