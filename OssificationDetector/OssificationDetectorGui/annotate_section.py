@@ -20,10 +20,10 @@ from OssificationDetectorLib.dataset_store import AnnotationConflictError, impor
 from OssificationDetectorLib.mrml import CLASS, ROLE, annotation_rois, box_from_roi, roi_digit_name
 from OssificationDetectorLib.taxonomy import CLASS_COLORS, CLASSES, DIGIT_CLASSES, DIGIT_NAMES, DIGITS_OF_CLASS
 
-UI_FILE = os.path.join(os.path.dirname(os.path.dirname(__file__)), "Resources", "UI", "AnnotateSection.ui")
+from OssificationDetectorGui.panel_section import DATASET_SETTING, PanelSection
+
 CLASS_KEYS = {label: str(number) for number, label in enumerate(CLASSES, start=1)}
 PLACE_KEY = "A"
-DATASET_SETTING = "OssificationDetector/AnnotationDataset"
 NODE_ID_ROLE = qt.Qt.UserRole
 CHECKLIST_COLUMNS = (_("Class"), _("Found"), _("Expected"), _("Missing"))
 BOX_COLUMNS = (_("Area"), _("Box (pixels)"))
@@ -47,17 +47,12 @@ def _colorStyle(label):
            "QPushButton:checked { border: 3px solid black; font-weight: bold; }"
 
 
-class AnnotateSection(VTKObservationMixin):
+class AnnotateSection(PanelSection, VTKObservationMixin):
     """Connects the Annotate widgets; `parameters` returns the module's parameter node."""
 
     def __init__(self, ui, logic, parameters):
+        PanelSection.__init__(self, ui, ui.annotateCollapsibleButton, "AnnotateSection.ui", logic, parameters)
         VTKObservationMixin.__init__(self)
-        self.moduleUi = ui
-        self.logic = logic
-        self.parameters = parameters
-        self.widget = slicer.util.loadUI(UI_FILE)
-        ui.annotateCollapsibleButton.layout().addWidget(self.widget)
-        self.ui = slicer.util.childWidgetVariables(self.widget)
         self.currentClass = CLASSES[0]
         self.placing = False
         self.previousPersistence = None

@@ -5,7 +5,6 @@ through the Lib's TrainingJob), so the panel stays responsive: a timer polls its
 finished model is registered in the user's models, appears in the model selector, and its
 validation report (per-class AP, centre-criterion F1, precision-recall plot) is shown here.
 """
-import os
 import shutil
 import time
 from pathlib import Path
@@ -16,8 +15,8 @@ from slicer.i18n import tr as _
 
 from OssificationDetectorLib.training_job import CANCELLED, FAILED, FINISHED, report_folder_for
 
-UI_FILE = os.path.join(os.path.dirname(os.path.dirname(__file__)), "Resources", "UI", "FinetuneSection.ui")
-DATASET_SETTING = "OssificationDetector/AnnotationDataset"  # shared with the Annotate section
+from OssificationDetectorGui.panel_section import DATASET_SETTING, PanelSection
+
 POLL_MILLISECONDS = 500
 CANCEL_GRACE_SECONDS = 120  # a CPU iteration on a large radiograph can take a while
 PROGRESS_STEPS = 1000
@@ -48,17 +47,12 @@ def progressText(event):
     return ", ".join(parts)
 
 
-class FinetuneSection:
+class FinetuneSection(PanelSection):
     """Connects the Finetune widgets; modelsChanged(name) tells the panel a new model is registered."""
 
     def __init__(self, ui, logic, parameters, modelsChanged=None):
-        self.moduleUi = ui
-        self.logic = logic
-        self.parameters = parameters
+        PanelSection.__init__(self, ui, ui.finetuneCollapsibleButton, "FinetuneSection.ui", logic, parameters)
         self.modelsChanged = modelsChanged
-        self.widget = slicer.util.loadUI(UI_FILE)
-        ui.finetuneCollapsibleButton.layout().addWidget(self.widget)
-        self.ui = slicer.util.childWidgetVariables(self.widget)
         self.job = None
         self.timer = qt.QTimer()
         self.timer.setInterval(POLL_MILLISECONDS)
