@@ -35,7 +35,9 @@ class OssificationDetector(ScriptedLoadableModule):
             "Finds the 17 ossification areas of a pediatric left-hand radiograph (DIP, PIP, MCP joints, radius, "
             "ulna, wrist) with a Faster R-CNN detector and shows them as Markups ROIs to review: accept or reject "
             "each, move or resize it, and export the accepted boxes as Pascal VOC and COCO. Load a radiograph "
-            "(PNG, JPEG, DICOM ...) or the sample 'HandRadiograph6470' from Sample Data, then press Detect."
+            "(PNG, JPEG, DICOM ...) or the sample 'HandRadiograph6470' from Sample Data, then press Detect. "
+            "When a folder holds numbered images (1.png, 2.png ...), tick 'Single File' in the Add Data options, "
+            "or Slicer reads them all as the slices of one volume."
             "<br><br>Method: "
         ) + CITATION + (
             '<br>See <a href="https://github.com/ossification-detector/SlicerOssificationDetector">the project '
@@ -69,6 +71,8 @@ class OssificationDetectorWidget(ScriptedLoadableModuleWidget, VTKObservationMix
         VTKObservationMixin.__init__(self)
         self.logic = None
         self.sections = []  # each has updateFromParameterNode(); Annotate and Finetune add theirs
+        self.annotateSection = None
+        self.finetuneSection = None
         self._parameterNode: Optional[OssificationDetectorParameterNode] = None
         self._parameterNodeGuiTag = None
 
@@ -80,21 +84,40 @@ class OssificationDetectorWidget(ScriptedLoadableModuleWidget, VTKObservationMix
         uiWidget.setMRMLScene(slicer.mrmlScene)
         self.logic = OssificationDetectorLogic()
 
+        from OssificationDetectorGui.annotate_section import AnnotateSection
         from OssificationDetectorGui.detect_section import DetectSection
+        from OssificationDetectorGui.finetune_section import FinetuneSection
 
         self.sections.append(DetectSection(self.ui, self.logic, lambda: self._parameterNode))
+        self.annotateSection = AnnotateSection(self.ui, self.logic, lambda: self._parameterNode)
+        self.finetuneSection = FinetuneSection(self.ui, self.logic, lambda: self._parameterNode,
+                                               modelsChanged=self.onModelRegistered)
+        self.sections += [self.annotateSection, self.finetuneSection]
         self.addObserver(slicer.mrmlScene, slicer.mrmlScene.StartCloseEvent, self.onSceneStartClose)
         self.addObserver(slicer.mrmlScene, slicer.mrmlScene.EndCloseEvent, self.onSceneEndClose)
         self.initializeParameterNode()
 
     def cleanup(self) -> None:
         self.removeObservers()
+        for section in (self.annotateSection, self.finetuneSection):
+            if section is not None:
+                section.cleanup()  # ends place mode; a running training stops at a resumable checkpoint
 
     def enter(self) -> None:
         self.initializeParameterNode()
+        if self.annotateSection is not None:
+            self.annotateSection.enter()  # its keyboard shortcuts exist only while the module is shown
 
     def exit(self) -> None:
+        if self.annotateSection is not None:
+            self.annotateSection.exit()
         self.setParameterNode(None)
+
+    def onModelRegistered(self, name) -> None:
+        """A model finished training: list it in the model selector and select it."""
+        self.sections[0].populateModels()
+        if self._parameterNode:
+            self._parameterNode.model = name
 
     def onSceneStartClose(self, caller, event) -> None:
         self.setParameterNode(None)
@@ -154,7 +177,7 @@ class OssificationDetectorLogic(ScriptedLoadableModuleLogic):
             ensureTorch()
             from OssificationDetectorLib.detect import Detector
 
-            self._detector = None  # free the previous model before loading the next
+            self._detector, self._detectorKey = None, None  # free the previous model before loading the next
             self._detector = Detector(model, device=device, threshold=self.DETECTION_FLOOR)
             self._detectorKey = (model, device)
         return self._detector

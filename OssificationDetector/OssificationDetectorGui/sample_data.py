@@ -27,6 +27,7 @@ def registerSampleData():
         nodeNames=SAMPLE_NAME,
         thumbnailFileName=THUMBNAIL,
         loadFileType="VolumeFile",
+        loadFileProperties={"singleFile": True},  # not a series with other numbered files in the cache
         checksums="SHA256:" + SHA256,
     )
 

@@ -14,6 +14,11 @@ from OssificationDetectorGui.sample_data import CATEGORY, SAMPLE_NAME, sampleRad
 AREA_NAME = re.compile(r"^(DIP|PIP|MCP)( (I|II|III|IV|V))? \d\.\d\d$|^(Radius|Ulna|Wrist) \d\.\d\d$")
 
 
+def loadSingleImage(path):
+    """Load one image file as a volume (singleFile: else numbered neighbours such as 4221.png become slices)."""
+    return slicer.util.loadVolume(os.fspath(path), {"singleFile": True})
+
+
 def _workDir(name):
     folder = Path(slicer.app.temporaryPath) / "OssificationDetectorTest" / name
     folder.mkdir(parents=True, exist_ok=True)
@@ -30,7 +35,7 @@ def runSceneCases(testCase):
         testCase.delayDisplay(f"Scene case: {case.__name__}", 200)
         slicer.mrmlScene.Clear()
         host = SceneHost(scene=slicer.mrmlScene, work_dir=_workDir(case.__name__),
-                         load_volume=lambda path: slicer.util.loadVolume(os.fspath(path)),
+                         load_volume=loadSingleImage,
                          detector=detector, sample_radiograph=sample)
         case(host)
     slicer.mrmlScene.Clear()
@@ -47,7 +52,7 @@ def testDetectFromPanel(testCase):
 
     slicer.util.selectModule("OssificationDetector")
     widget = slicer.util.getModuleWidget("OssificationDetector")
-    volume = slicer.util.loadVolume(sampleRadiographPath())
+    volume = loadSingleImage(sampleRadiographPath())
     widget.ui.inputVolumeSelector.setCurrentNode(volume)
     widget.ui.thresholdSliderWidget.value = 0.5
     testCase.delayDisplay("Detect")

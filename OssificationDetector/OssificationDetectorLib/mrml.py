@@ -78,7 +78,8 @@ def radiograph_from_volume(volume_node):
     if array.shape[0] != 1:
         raise MrmlBridgeError(
             f"Volume {name!r} has {array.shape[0]} slices; detection works on one 2D radiograph. "
-            "Load a single radiograph, or extract one slice (for example with Crop Volume)."
+            "Slicer reads numbered image files of one folder (1.png, 2.png ...) as the slices of one volume: "
+            "load the file again with 'Single File' ticked in the Add Data options."
         )
     if array.ndim == 4 and array.shape[-1] not in (1, 3, 4):
         raise MrmlBridgeError(
