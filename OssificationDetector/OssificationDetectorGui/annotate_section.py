@@ -79,6 +79,7 @@ class AnnotateSection(PanelSection, VTKObservationMixin):
         ui.annotateCollapsibleButton.connect("contentsCollapsed(bool)", self.onCollapsed)
         self.addObserver(logic.scene, slicer.vtkMRMLScene.NodeAddedEvent, self.onNodeAdded)
         self.addObserver(logic.scene, slicer.vtkMRMLScene.NodeRemovedEvent, self.onNodeRemoved)
+        self.addObserver(logic.scene, slicer.vtkMRMLScene.EndCloseEvent, self.onSceneClosed)
         interaction = slicer.app.applicationLogic().GetInteractionNode()
         self.addObserver(interaction, interaction.InteractionModeChangedEvent, self.onInteractionModeChanged)
         self.selectClass(CLASSES[0])
@@ -264,6 +265,10 @@ class AnnotateSection(PanelSection, VTKObservationMixin):
             if self.hasObserver(node, slicer.vtkMRMLMarkupsNode.PointPositionDefinedEvent, self.onRoiPlaced):
                 self.removeObserver(node, slicer.vtkMRMLMarkupsNode.PointPositionDefinedEvent, self.onRoiPlaced)
             self.refreshTimer.start()
+
+    def onSceneClosed(self, scene, event):
+        self.stopPlacing()
+        self.restoredVolumeIds.clear()  # node IDs are given out again in a new scene
 
     def _tagPlacedRoi(self, node, volume, label, digit):
         if node.GetScene() is None or volume is None or node.GetAttribute(ROLE):
