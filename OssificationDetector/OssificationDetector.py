@@ -227,3 +227,7 @@ class OssificationDetectorTest(ScriptedLoadableModuleTest):
         runSceneCases(self)
         self.setUp()
         testDetectFromPanel(self)
+        self.setUp()
+        from OssificationDetectorGui.annotation_self_test import testAnnotateFromPanel
+
+        testAnnotateFromPanel(self)

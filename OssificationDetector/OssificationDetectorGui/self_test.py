@@ -27,11 +27,12 @@ def _workDir(name):
 
 def runSceneCases(testCase):
     from OssificationDetector import OssificationDetectorLogic
+    from OssificationDetectorTesting.annotation_cases import ANNOTATION_CASES
     from OssificationDetectorTesting.scene_cases import ALL_CASES, SceneHost
 
     detector = OssificationDetectorLogic().detector("default", "auto")
     sample = Path(sampleRadiographPath())
-    for case in ALL_CASES:
+    for case in ALL_CASES + ANNOTATION_CASES:
         testCase.delayDisplay(f"Scene case: {case.__name__}", 200)
         slicer.mrmlScene.Clear()
         host = SceneHost(scene=slicer.mrmlScene, work_dir=_workDir(case.__name__),
