@@ -28,3 +28,19 @@ def random_detector(tmp_path_factory):
 def test_detect_creates_tagged_rois(tmp_path, sample_pngs, random_detector):
     host = headless_host(tmp_path, detector=random_detector, sample_radiograph=sample_pngs[1])
     scene_cases.detect_creates_tagged_rois(host)
+
+
+def test_detect_with_the_shipped_default_model(tmp_path, sample_pngs):
+    pytest.importorskip("torch")
+    from OssificationDetectorLib.detect import Detector
+    from OssificationDetectorLib.registry import RegistryError, resolve_model
+
+    try:
+        path, _ = resolve_model("default")
+    except RegistryError as error:
+        pytest.skip(f"no default model registered yet: {error}")
+    if not path.is_file():
+        pytest.skip(f"the default model file {path} is not there yet")
+    detector = Detector("default", device="cpu", threshold=0.05, threads=1)
+    host = headless_host(tmp_path, detector=detector, sample_radiograph=sample_pngs[1])
+    scene_cases.detect_creates_tagged_rois(host)
