@@ -81,9 +81,9 @@ def radiograph_from_volume(volume_node):
             "Slicer reads numbered image files of one folder (1.png, 2.png ...) as the slices of one volume: "
             "load the file again with 'Single File' ticked in the Add Data options."
         )
-    if array.ndim == 4 and array.shape[-1] not in (1, 3, 4):
+    if array.ndim == 4 and array.shape[-1] not in (1, 2, 3, 4):
         raise MrmlBridgeError(
-            f"Volume {name!r} has {array.shape[-1]} components per voxel; expected gray, RGB or RGBA."
+            f"Volume {name!r} has {array.shape[-1]} components per voxel; expected gray (+ alpha), RGB or RGBA."
         )
     check_geometry(volume_node)
     spacing = volume_node.GetSpacing()
@@ -118,6 +118,7 @@ def roi_geometry_for_box(volume_node, box):
     The ROI's axes follow the volume's I and J directions (so rotated or flipped volumes get a
     rotated ROI), and it is one slice thick across the image plane.
     """
+    check_geometry(volume_node)
     matrix = ijk_to_ras(volume_node)
     x_step, y_step, k_step = matrix[:3, 0], matrix[:3, 1], matrix[:3, 2]
     x_axis = x_step / np.linalg.norm(x_step)
@@ -246,6 +247,7 @@ def _set_or_remove(node, name, value):
 
 def create_box_roi(scene, volume_node, box, role, model=None, locked=True):
     """A new ROI node over `box` on the volume, named, coloured and tagged; locked by default."""
+    check_geometry(volume_node)  # before anything is added to the scene
     roi_node = scene.AddNewNodeByClass("vtkMRMLMarkupsROINode", roi_name(box))
     roi_node.CreateDefaultDisplayNodes()
     place_roi_over_box(roi_node, volume_node, box)

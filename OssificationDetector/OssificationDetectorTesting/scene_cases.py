@@ -196,18 +196,29 @@ def vector_volume_to_gray(host):
           "the Radiograph does not name its volume node")
 
 
+def _check_refused(function, node, words):
+    try:
+        function(node)
+    except MrmlBridgeError as error:
+        check(words in str(error), f"unclear error for {node.GetName()!r}: {error}")
+    else:
+        raise AssertionError(f"volume {node.GetName()!r} was accepted")
+
+
 def unusable_volumes_are_refused(host):
     volume = make_volume(host.scene, _gradient(), name="two slices")
-    image = volume.GetImageData()
-    image.SetDimensions(COLUMNS, ROWS // 2, 2)  # the same voxels as two slices
-    for node, words in ((volume, "slices"), (host.scene.AddNewNodeByClass("vtkMRMLScalarVolumeNode", "empty"),
-                                              "no image data")):
-        try:
-            radiograph_from_volume(node)
-        except MrmlBridgeError as error:
-            check(words in str(error), f"unclear error for {node.GetName()!r}: {error}")
-        else:
-            raise AssertionError(f"volume {node.GetName()!r} was accepted")
+    volume.GetImageData().SetDimensions(COLUMNS, ROWS // 2, 2)  # the same voxels as two slices
+    _check_refused(radiograph_from_volume, volume, "slices")
+    _check_refused(radiograph_from_volume, host.scene.AddNewNodeByClass("vtkMRMLScalarVolumeNode", "empty"),
+                   "no image data")
+    sheared = make_volume(host.scene, _gradient(), directions=[[1.0, 0.5, 0.0], [0.0, 1.0, 0.0], [0.0, 0.0, 1.0]],
+                          name="sheared")
+    _check_refused(radiograph_from_volume, sheared, "perpendicular")
+    rois_before = host.scene.GetNumberOfNodesByClass("vtkMRMLMarkupsROINode")
+    _check_refused(lambda node: create_box_roi(host.scene, node, Box("DIP", 1, 1, 3, 3), ROLE_ANNOTATION),
+                   sheared, "perpendicular")
+    check(host.scene.GetNumberOfNodesByClass("vtkMRMLMarkupsROINode") == rois_before,
+          "a refused ROI was left in the scene")
 
 
 # ---------------------------------------------------------------------------- detection and review
