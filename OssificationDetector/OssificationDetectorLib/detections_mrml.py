@@ -6,9 +6,7 @@ are never touched. The score threshold shows and hides ROIs without detecting ag
 Imports only `slicer`'s vtkMRML classes (through mrml.py) and the Lib; no torch here: the
 detector is passed in.
 """
-from pathlib import Path
 
-from .boxes import AnnotatedImage
 from .mrml import (
     CLASS, MODEL, REJECTED_COLOR, REVIEW, REVIEW_ACCEPTED, REVIEW_PENDING, REVIEW_REJECTED,
     REVIEW_STATES, ROLE, ROLE_DETECTION, VOLUME_ID, MrmlBridgeError, box_from_roi, create_box_roi,
@@ -152,39 +150,19 @@ def reviewed_boxes(scene, volume_node, state=REVIEW_ACCEPTED):
             if (roi.GetAttribute(REVIEW) or REVIEW_PENDING) == state]
 
 
-def export_reviewed(scene, volume_node, folder, name=None):
-    """Write the accepted boxes of a volume as a one-image dataset in `folder`.
+def export_reviewed(scene, volume_node, folder, name=None, source=None):
+    """Save the accepted boxes of a volume, with its radiograph, into a dataset folder (dataset_store).
 
-    images/<name>.png (the radiograph, 8-bit when its values fit, else 16-bit),
-    Annotations/<name>.xml (Pascal VOC) and annotations.json (COCO; the entries of other images
-    already there are kept). Returns the AnnotatedImage written.
+    images/<name>.png (lossless: 16-bit when the values need more than 8 bits), Annotations/<name>.xml
+    (Pascal VOC) and annotations.json (COCO; the other images already there are kept). A name that
+    holds a different image is never overwritten (AnnotationConflictError). Returns the StoredImage.
     """
-    from .coco import read_coco, write_coco
-    from .images import write_png
-    from .voc import write_voc
+    from .dataset_store import save_radiograph_annotations
 
     accepted = reviewed_boxes(scene, volume_node, REVIEW_ACCEPTED)
     if not accepted:
         raise MrmlBridgeError(
             f"No accepted boxes on {volume_node.GetName()!r}: accept the correct detections first."
         )
-    radiograph = radiograph_from_volume(volume_node)
-    width, height = radiograph.width, radiograph.height
-    boxes = [b for b in (box.clipped(width, height) for box in accepted) if b is not None]
-    name = _safe_name(name or volume_node.GetName())
-    folder = Path(folder)
-    image_file = f"{name}.png"
-    pixels = radiograph.pixels
-    bits = 8 if pixels.min() >= 0 and pixels.max() <= 255 and (pixels % 1 == 0).all() else 16
-    write_png(radiograph, folder / "images" / image_file, bits=bits)
-    annotated = AnnotatedImage(image_file, width, height, boxes)
-    write_voc(annotated, folder / "Annotations" / f"{name}.xml", image_path=folder / "images" / image_file)
-    coco_path = folder / "annotations.json"
-    others = [a for a in read_coco(coco_path) if a.file != image_file] if coco_path.exists() else []
-    write_coco(others + [annotated], coco_path)
-    return annotated
-
-
-def _safe_name(name):
-    cleaned = "".join(c if c.isalnum() or c in "-_." else "_" for c in str(name)).strip("._")
-    return cleaned or "radiograph"
+    return save_radiograph_annotations(folder, name or volume_node.GetName(), radiograph_from_volume(volume_node),
+                                       accepted, source=source)
