@@ -56,10 +56,13 @@ class DetectSection:
 
     def updateFromParameterNode(self, caller=None, event=None):
         parameters = self.parameters()
+        combo = self.ui.modelComboBox
         if parameters:
-            index = self.ui.modelComboBox.findText(parameters.model)
-            if index >= 0 and index != self.ui.modelComboBox.currentIndex:
-                self.ui.modelComboBox.currentIndex = index
+            index = combo.findText(parameters.model)
+            if index >= 0 and index != combo.currentIndex:
+                combo.currentIndex = index
+            elif index < 0 and combo.count > 0:  # a model of another computer or one removed since
+                parameters.model = combo.currentText
         self.refreshResults()
 
     def updateButtons(self):
