@@ -26,6 +26,9 @@ GATE_SIGMAS = 3.5          # a box further than this from an area (in its spread
 MIN_BOXES_TO_FIT = 3
 SIDE_MARGIN = 0.05         # relative difference of fit quality needed to call left or right
 ROTATION_WARNING_DEGREES = 30.0
+ROW_ADJUSTMENTS = 2        # rounds of fitting each row's own width and place after the hand's fit
+ROW_STRETCH = (0.6, 1.5)   # how much a row may narrow (fingers together) or widen (spread)
+ROW_SHIFT = 0.15           # how far a row may move along the hand, in hand-frame units
 
 
 def _score(box):
@@ -77,21 +80,39 @@ def _matches_in_row(positions, scores, slot_positions, sigmas):
     # A box's score counts first; being near the area's usual place counts half as much again.
     gain = scores[:, None] * (1.0 + closeness) / 2.0
     gain[dist > GATE_SIGMAS * sigmas[None, :]] = 0.0
-    best = np.zeros((n + 1, m + 1))
+    g, c = gain.tolist(), closeness.tolist()  # plain floats: this loop runs often
+    best = [[0.0] * (m + 1) for _ in range(n + 1)]
     for i in range(1, n + 1):
+        row, previous, gi = best[i], best[i - 1], g[i - 1]
         for j in range(1, m + 1):
-            take = best[i - 1, j - 1] + gain[i - 1, j - 1] if gain[i - 1, j - 1] > 0 else -1.0
-            best[i, j] = max(best[i - 1, j], best[i, j - 1], take)
+            take = previous[j - 1] + gi[j - 1] if gi[j - 1] > 0 else -1.0
+            row[j] = max(previous[j], row[j - 1], take)
     pairs, i, j = [], n, m
     while i > 0 and j > 0:
-        if best[i, j] == best[i - 1, j]:
+        if best[i][j] == best[i - 1][j]:
             i -= 1
-        elif best[i, j] == best[i, j - 1]:
+        elif best[i][j] == best[i][j - 1]:
             j -= 1
         else:
-            pairs.append((i - 1, j - 1, gain[i - 1, j - 1], closeness[i - 1, j - 1]))
+            pairs.append((i - 1, j - 1, g[i - 1][j - 1], c[i - 1][j - 1]))
             i, j = i - 1, j - 1
     return pairs[::-1]
+
+
+def _row_adjusted(positions, pairs, targets):
+    """Hand-frame positions of one row after stretching it sideways and moving it along the hand.
+
+    Fingers held together or spread wide change a row's width more than a similarity can follow.
+    """
+    x = np.array([positions[i].real for i, _, _, _ in pairs])
+    tx = np.array([targets[j].real for _, j, _, _ in pairs])
+    dy = np.mean([targets[j].imag - positions[i].imag for i, j, _, _ in pairs])
+    xc = x - x.mean()
+    spread = float(xc @ xc)
+    stretch = float(xc @ (tx - tx.mean())) / spread if spread > 0 else 1.0
+    stretch = min(max(stretch, ROW_STRETCH[0]), ROW_STRETCH[1])
+    shift = np.mean(tx - stretch * x)
+    return stretch * positions.real + shift + 1j * (positions.imag + np.clip(dy, -ROW_SHIFT, ROW_SHIFT))
 
 
 class _Fitter:
@@ -155,16 +176,30 @@ class _Fitter:
             moved = -np.conj(image_mean) if mirrored else image_mean
             yield Similarity(a, template_mean - a * moved, mirrored), scale
 
-    def match(self, transform, widen=1.0):
+    def match(self, transform, widen=1.0, adjust_rows=False):
         mapped = transform.apply(self.points)
         result = []
         for label, indices in self.by_class.items():
             slots = self.slots_of[label]
             order = sorted(indices, key=lambda i: mapped[i].real)
             sigmas = np.array([max(self.template.spreads[s], MIN_SPREAD) for s in slots]) * widen
-            pairs = _matches_in_row(
-                mapped[order], self.scores[order], self.template.center_array(slots), sigmas)
-            result.extend((order[i], slots[j], gain, close) for i, j, gain, close in pairs)
+            targets = self.template.center_array(slots)
+            scores = self.scores[order]
+            starts = [_matches_in_row(mapped[order], scores, targets, sigmas)]
+            if adjust_rows and len(order) == len(slots) > 1:
+                # A full row: its boxes in order are the digits in order, however close together.
+                by_order = [(i, i, 0.0, 0.0) for i in range(len(order))]
+                starts.append(_matches_in_row(_row_adjusted(mapped[order], by_order, targets),
+                                              scores, targets, sigmas))
+            best = []
+            for pairs in starts:
+                for _ in range(ROW_ADJUSTMENTS if adjust_rows and len(slots) > 1 else 0):
+                    if len(pairs) < 2:
+                        break
+                    pairs = _matches_in_row(_row_adjusted(mapped[order], pairs, targets), scores, targets, sigmas)
+                if sum(p[2] for p in pairs) > sum(p[2] for p in best):
+                    best = pairs
+            result.extend((order[i], slots[j], gain, close) for i, j, gain, close in best)
         return result
 
     def fit(self, start, scale, iterations=15):
@@ -188,8 +223,7 @@ class _Fitter:
             if not 0.5 * scale <= candidate.scale <= 2.0 * scale:
                 break
             transform = candidate
-        if widen != 1.0 or not matches:
-            matches = self.match(transform)
+        matches = self.match(transform, adjust_rows=True)
         quality = sum(m[2] for m in matches)
         return quality, transform, matches
 
