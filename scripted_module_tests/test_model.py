@@ -45,6 +45,15 @@ def test_imagenet_init_loads_the_offline_weights(imagenet_weights):
     assert model.backbone.stages[2][0].conv[0][0].weight.requires_grad
 
 
+def test_trainable_layers_freeze_the_shallow_blocks():
+    model = build_model("mobilenet_v2_fpn", init="none", trainable_backbone_layers=11, **SMALL)
+    stride_8_stage, stride_16_stage = model.backbone.stages[0], model.backbone.stages[1]
+    assert not any(p.requires_grad for p in stride_8_stage.parameters())
+    assert all(p.requires_grad for p in stride_16_stage.parameters())
+    with pytest.raises(ModelBuildError, match="0..18"):
+        build_model("mobilenet_v2_fpn", init="none", trainable_backbone_layers=19)
+
+
 def test_coco_init_offline_says_what_to_do(tmp_path, monkeypatch):
     monkeypatch.setenv("TORCH_HOME", str(tmp_path / "empty-torch-home"))
     for variable in ("http_proxy", "https_proxy", "HTTP_PROXY", "HTTPS_PROXY"):

@@ -96,7 +96,7 @@ def train_config(args):
     return TrainConfig(
         datasets=list(args.datasets), output=args.output, architecture=args.architecture, init=args.init,
         base=args.base, epochs=args.epochs, iterations=args.iterations, batch_size=args.batch_size, lr=args.lr,
-        warmup_iterations=args.warmup, min_size=args.min_size, max_size=args.max_size,
+        warmup_iterations=args.warmup, trainable_layers=args.trainable_layers, min_size=args.min_size, max_size=args.max_size,
         val_fraction=args.val_fraction, val_list=val_list, seed=args.seed, device=args.device,
         threads=args.threads, resume=args.resume, eval_every=args.eval_every, name=args.name,
         description=args.description or "")
@@ -282,6 +282,8 @@ def parser():
     p.add_argument("--init", default="imagenet", choices=INITS)
     p.add_argument("--base", help="model (file or name) to continue finetuning")
     p.add_argument("--architecture", default=DEFAULT_ARCHITECTURE, choices=ARCHITECTURES)
+    p.add_argument("--trainable-layers", type=int, help="backbone blocks that learn (mobilenet_v2_fpn: 0-18, "
+                                                        "default 16; 11 trains ~40%% faster on a CPU)")
     p.add_argument("--min-size", type=int, default=DEFAULT_MIN_SIZE)
     p.add_argument("--max-size", type=int, default=DEFAULT_MAX_SIZE)
     p.add_argument("--val-fraction", type=float, default=0.0)

@@ -40,6 +40,7 @@ class TrainConfig:
     warmup_iterations: int = 50
     min_size: int = DEFAULT_MIN_SIZE
     max_size: int = DEFAULT_MAX_SIZE
+    trainable_layers: Optional[int] = None  # backbone blocks that learn (model.build_model); None: default
     scale_jitter: float = 0.125  # short sides from min_size*(1-j) to min_size*(1+j), steps of 32
     val_fraction: float = 0.0
     val_list: Optional[List[str]] = None
@@ -98,7 +99,7 @@ def learning_rate(config, iteration, total):
 
 def _initial_model(config):
     from .checkpoints import load_model
-    from .model import build_model
+    from .model import build_model, freeze_mobilenet_v2_blocks
 
     if config.base:
         from .registry import resolve_model
@@ -107,8 +108,11 @@ def _initial_model(config):
         model, metadata = load_model(path, sha256)
         model.transform.min_size = (config.min_size,)
         model.transform.max_size = config.max_size
+        if metadata["architecture"] == "mobilenet_v2_fpn":
+            freeze_mobilenet_v2_blocks(model, config.trainable_layers)
         return model, metadata["architecture"], {"base": str(path), "base_sha256": sha256}
-    model = build_model(config.architecture, init=config.init, min_size=config.min_size, max_size=config.max_size)
+    model = build_model(config.architecture, init=config.init, min_size=config.min_size, max_size=config.max_size,
+                        trainable_backbone_layers=config.trainable_layers)
     return model, config.architecture, {"init": config.init}
 
 
@@ -116,7 +120,7 @@ def _fingerprint(config, train_items, total):
     """What must match for a resume to continue the same run."""
     return {"architecture": config.architecture if not config.base else "base:" + str(config.base),
             "train_images": sorted(f"{i.dataset}:{i.key}" for i in train_items), "total": total,
-            "batch_size": config.batch_size, "seed": config.seed}
+            "batch_size": config.batch_size, "seed": config.seed, "trainable_layers": config.trainable_layers}
 
 
 def train(config: TrainConfig, progress: Optional[Callable[[dict], None]] = None,
