@@ -99,6 +99,13 @@ def test_a_run_that_fails_reports_why(tmp_path):
         job.resume()
 
 
+def test_a_python_that_does_not_exist_is_a_clear_error(tiny_dataset, tmp_path):
+    job = TrainingJob(tiny_dataset, tmp_path / "m.pt", python=tmp_path / "no-python")
+    with pytest.raises(TrainingJobError, match="could not start with .*no-python"):
+        job.start()
+    assert job.status == FAILED and not job.running and "no-python" in job.error
+
+
 def test_missing_dataset_is_refused_before_starting(tmp_path):
     job = TrainingJob(tmp_path / "nowhere", tmp_path / "m.pt")
     with pytest.raises(FileNotFoundError, match="choose a dataset folder"):

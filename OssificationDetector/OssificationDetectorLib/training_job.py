@@ -107,11 +107,18 @@ class TrainingJob:
         env["PYTHONUNBUFFERED"] = "1"  # progress lines must arrive as they are printed
         env["PYTHONPATH"] = os.pathsep.join(p for p in (str(_PACKAGE_PARENT), env.get("PYTHONPATH")) if p)
         flags = subprocess.CREATE_NO_WINDOW if sys.platform == "win32" else 0
-        self._process = subprocess.Popen(
-            self.command(resume), stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-            stdin=subprocess.DEVNULL, env=env, text=True, encoding="utf-8", errors="replace",
-            bufsize=1, creationflags=flags,
-        )
+        try:
+            self._process = subprocess.Popen(
+                self.command(resume), stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                stdin=subprocess.DEVNULL, env=env, text=True, encoding="utf-8", errors="replace",
+                bufsize=1, creationflags=flags,
+            )
+        except OSError as error:
+            self._log.close()
+            self._log = None
+            self.status = FAILED
+            self.error = f"The training process could not start with {self.python} ({error}): check the Python executable."
+            raise TrainingJobError(self.error) from error
         self._reader = threading.Thread(target=self._read_output, args=(self._process, self._events),
                                         name="training-output-reader", daemon=True)
         self._reader.start()
