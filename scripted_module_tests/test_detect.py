@@ -119,3 +119,23 @@ def test_model_object_can_be_passed_in_memory(tiny_model_file, sample_png):
         counts[b.label] = counts.get(b.label, 0) + 1
     from OssificationDetectorLib.taxonomy import EXPECTED_COUNTS
     assert all(counts[label] <= EXPECTED_COUNTS[label] for label in counts)  # anatomy post-processing ran
+
+
+def test_reduced_precision_backbone_keeps_float32_boxes(tiny_model_file, sample_png):
+    """On a GPU the backbone runs in bf16; the heads stay float32 so box corners are not rounded.
+    CPU autocast supports bf16 too, so the same code path is checked here."""
+    from OssificationDetectorLib.model import autocast_backbone
+
+    model, _ = load_model(tiny_model_file[0])
+    backbone = model.backbone
+    image = torch.rand(1, 150, 120, generator=torch.Generator().manual_seed(5))
+    with torch.inference_mode():
+        exact = model([image])[0]
+        with autocast_backbone(model, torch.bfloat16):
+            reduced = model([image])[0]
+    assert model.backbone is backbone
+    assert reduced["boxes"].dtype == torch.float32 and len(reduced["boxes"]) > 0
+    # Corners decoded in bf16 would all be bf16 numbers (steps of 0.5-1 px at this size).
+    boxes = reduced["boxes"]
+    assert (boxes.bfloat16().float() != boxes).any()
+    assert len(exact["boxes"]) > 0

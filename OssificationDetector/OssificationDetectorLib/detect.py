@@ -49,10 +49,11 @@ def run_model(model, images, device, threshold=0.0):
     """Raw detections (list of Box lists) for 1 x H x W float tensors in [0, 1]."""
     import torch
 
-    from .devices import autocast
+    from .devices import mixed_precision_dtype
+    from .model import autocast_backbone
 
     sizes = [(int(im.shape[-1]), int(im.shape[-2])) for im in images]
-    with torch.inference_mode(), autocast(device):
+    with torch.inference_mode(), autocast_backbone(model, mixed_precision_dtype(device)):
         outputs = model([im.to(device) for im in images])
     return [outputs_to_boxes(out, w, h, threshold) for out, (w, h) in zip(outputs, sizes)]
 

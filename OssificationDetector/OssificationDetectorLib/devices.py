@@ -1,5 +1,4 @@
 """Where torch runs: the device choice and mixed precision, shared by detection and training."""
-import contextlib
 
 DEVICE_CHOICES = ("auto", "cpu", "cuda", "mps")
 
@@ -29,16 +28,18 @@ def resolve_device(name="auto"):
     return torch.device(name)
 
 
-def autocast(device):
-    """bf16 (or fp16 where bf16 is missing) autocast on a GPU; nothing on the CPU."""
+def mixed_precision_dtype(device, training=False):
+    """bf16 on a GPU that has it, else fp16 (detection only: training in fp16 would need loss
+    scaling); None on the CPU, where reduced precision is slower, not faster."""
     import torch
 
     if device.type == "cuda":
-        dtype = torch.bfloat16 if torch.cuda.is_bf16_supported() else torch.float16
-        return torch.autocast("cuda", dtype=dtype)
-    if device.type == "mps":
-        return torch.autocast("mps", dtype=torch.float16)
-    return contextlib.nullcontext()
+        if torch.cuda.is_bf16_supported():
+            return torch.bfloat16
+        return None if training else torch.float16
+    if device.type == "mps" and not training:
+        return torch.float16
+    return None
 
 
 def limit_cpu_threads(threads=None):

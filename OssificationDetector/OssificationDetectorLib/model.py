@@ -16,6 +16,8 @@ Every model takes 1-channel images in [0, 1] (images.normalized) and copies them
 channels the ImageNet-trained backbones expect; torchvision's transform then resizes them
 (short side min_size, long side at most max_size) and maps the boxes back to input pixels.
 """
+import contextlib
+from collections import OrderedDict
 from typing import Optional
 
 from .taxonomy import CLASSES
@@ -220,6 +222,38 @@ def _fetch_weights(make, init, name):
             advice = (f"Put torchvision's ImageNet weights file for {name} in {where} "
                       "(TORCH_HOME selects that folder), or use init 'none'.")
         raise ModelBuildError(f"Could not get the {init} weights for {name} ({error}). {advice}") from error
+
+
+@contextlib.contextmanager
+def autocast_backbone(model, dtype):
+    """Run the backbone (most of the compute) in reduced precision, the heads in float32.
+
+    torchvision's box decoding casts anchors and proposals to the dtype of the regression
+    output: under a whole-model bf16 autocast, box corners would be rounded to 2-4 px.
+    """
+    if dtype is None:
+        yield model
+        return
+    import torch
+    from torch import nn
+
+    class AutocastFeatures(nn.Module):
+        def __init__(self, inner):
+            super().__init__()
+            self.inner = inner
+            self.out_channels = inner.out_channels
+
+        def forward(self, x):
+            with torch.autocast(x.device.type, dtype=dtype):
+                features = self.inner(x)
+            return OrderedDict((name, value.float()) for name, value in features.items())
+
+    backbone = model.backbone
+    model.backbone = AutocastFeatures(backbone)
+    try:
+        yield model
+    finally:
+        model.backbone = backbone
 
 
 def parameter_count(model, trainable_only=False):

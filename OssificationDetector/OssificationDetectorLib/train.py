@@ -127,8 +127,8 @@ def train(config: TrainConfig, progress: Optional[Callable[[dict], None]] = None
           should_stop: Optional[Callable[[], bool]] = None) -> TrainResult:
     import torch
 
-    from .devices import autocast, limit_cpu_threads, resolve_device
-    from .model import set_train_sizes
+    from .devices import limit_cpu_threads, mixed_precision_dtype, resolve_device
+    from .model import autocast_backbone, set_train_sizes
     from .training_data import (TrainingImages, class_counts, epoch_order, iterations_per_epoch, load_items,
                                 split_items)
 
@@ -175,7 +175,7 @@ def train(config: TrainConfig, progress: Optional[Callable[[dict], None]] = None
             group["lr"] = lr
         images = [image.to(device) for image, _ in batch]
         targets = [{k: v.to(device) for k, v in target.items()} for _, target in batch]
-        with autocast(device):
+        with autocast_backbone(model, mixed_precision_dtype(device, training=True)):
             losses = model(images, targets)
         loss = sum(losses.values())
         if not torch.isfinite(loss):
