@@ -138,7 +138,8 @@ def test_finetune_job_command_and_refusals(tiny_dataset, tmp_path):
     from OssificationDetectorLib.checkpoints import model_metadata, save_model
     from OssificationDetectorLib.model import build_model
 
-    save_model(model, build_model(init="none", min_size=128, max_size=192), model_metadata("mobilenet_v2_fpn", 128, 192))
+    save_model(model, build_model(init="none", min_size=128, max_size=192),
+               model_metadata("mobilenet_v2_fpn", 128, 192))
     register_user_model("registered", model)
     with pytest.raises(TrainingJobError, match="registered already"):
         finetune_job(tiny_dataset, "registered", models_folder=tmp_path / "other")

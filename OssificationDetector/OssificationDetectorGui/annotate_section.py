@@ -345,7 +345,8 @@ class AnnotateSection(PanelSection, VTKObservationMixin):
             nodes = self.selectedNodes()
             for node in nodes:
                 annotations.relabel_annotation(node, self.currentClass, self.currentDigit())
-            self.setStatus(_("{count} box(es) relabelled as {label}.").format(count=len(nodes), label=self.currentClass))
+            self.setStatus(_("{count} box(es) relabelled as {label}.").format(count=len(nodes),
+                                                                              label=self.currentClass))
         self.refresh()
 
     def onDeleteButton(self):

@@ -165,8 +165,8 @@ class FinetuneSection(PanelSection):
             self.showReport(report_folder_for(job.output))
         elif job.status == CANCELLED:
             progress = job.last_progress
-            self.setStatus(_("Cancelled at iteration {i} of {total}; Resume continues from the last checkpoint.").format(
-                i=progress.get("iteration", 0), total=progress.get("total", "?")))
+            self.setStatus(_("Cancelled at iteration {i} of {total}; Resume continues from the last "
+                             "checkpoint.").format(i=progress.get("iteration", 0), total=progress.get("total", "?")))
         elif job.status == FAILED:
             self.setStatus(_("Training failed."))
             slicer.util.errorDisplay(job.error, windowTitle=_("Training failed"))

@@ -117,7 +117,8 @@ class TrainingJob:
             self._log.close()
             self._log = None
             self.status = FAILED
-            self.error = f"The training process could not start with {self.python} ({error}): check the Python executable."
+            self.error = (f"The training process could not start with {self.python} ({error}): "
+                          "check the Python executable.")
             raise TrainingJobError(self.error) from error
         self._reader = threading.Thread(target=self._read_output, args=(self._process, self._events),
                                         name="training-output-reader", daemon=True)

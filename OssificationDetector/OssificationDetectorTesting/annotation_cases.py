@@ -131,7 +131,8 @@ def start_from_accepted_detections(host):
     created = start_from_detections(host.scene, volume)
     check(len(created) == 3, f"{len(created)} annotations from 3 accepted detections")
     for roi in created:
-        check(roi.GetAttribute(ROLE) == ROLE_ANNOTATION and not roi.GetLocked(), f"{roi.GetName()} not an editable annotation")
+        check(roi.GetAttribute(ROLE) == ROLE_ANNOTATION and not roi.GetLocked(),
+              f"{roi.GetName()} is not an editable annotation")
         check(roi.GetAttribute(SCORE) is None, f"{roi.GetName()} kept a detection score")
     _check_boxes(host, volume, BOXES[:3], "from detections")
     check(len(detection_rois(host.scene, volume)) == len(BOXES), "the detections themselves changed")
@@ -176,7 +177,8 @@ def placed_roi_is_tagged_relabelled_and_deleted(host):
 def checklist_counts_the_volume_annotations(host):
     volume = _volume(host, "checked")
     other = _volume(host, "other hand")
-    boxes = [Box("DIP", i, 0, i + 3, 3) for i in range(0, 9, 3)] + [Box("MCP", i, 10, i + 3, 13) for i in range(0, 18, 3)]
+    boxes = [Box("DIP", i, 0, i + 3, 3) for i in range(0, 9, 3)]
+    boxes += [Box("MCP", i, 10, i + 3, 13) for i in range(0, 18, 3)]
     boxes += [Box("Radius", 40, 40, 50, 47), Box("Wrist", 30, 30, 40, 40)]
     add_annotations(host.scene, volume, boxes)
     add_annotations(host.scene, other, [Box("Ulna", 1, 1, 5, 5)])
