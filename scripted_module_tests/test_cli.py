@@ -57,6 +57,14 @@ def test_evaluate_a_detections_file_against_a_dataset(tmp_path, sample_voc_dir):
     assert (tmp_path / "report" / "precision_recall.png").is_file()
 
 
+def test_evaluate_a_model_runs_it_on_the_dataset(tmp_path, sample_voc_dir, tiny_model_file):
+    assert main(["evaluate", str(tiny_model_file[0]), str(sample_voc_dir), "--output", str(tmp_path / "report"),
+                 "--device", "cpu", "--threads", "1", "--quiet"]) == 0
+    report = json.loads((tmp_path / "report" / "report.json").read_text())
+    assert report["images"] == 3
+    assert (tmp_path / "report" / "report.md").is_file()
+
+
 def test_convert_voc_to_coco_and_back(tmp_path, sample_voc_dir):
     assert main(["convert", str(sample_voc_dir), str(tmp_path / "coco"), "--format", "coco", "--quiet"]) == 0
     assert main(["convert", str(tmp_path / "coco"), str(tmp_path / "voc"), "--format", "voc", "--quiet"]) == 0
