@@ -89,3 +89,13 @@ def test_validation_images_must_exist_and_leave_something_to_train(sample_voc_di
         _run(_config(sample_voc_dir, tmp_path / "m.pt", val_list=["4221", "4298", "6470"]))
     with pytest.raises(TrainingError, match="epochs or iterations"):
         _run(_config(sample_voc_dir, tmp_path / "m.pt", iterations=None))
+
+
+def test_finetuning_continues_from_a_base_model(sample_voc_dir, tmp_path, tiny_model_file):
+    path, sha256 = tiny_model_file
+    result, events = _run(_config(sample_voc_dir, tmp_path / "tuned.pt", base=str(path), iterations=1))
+    assert result.status == "finished"
+    _, metadata = read_model_file(result.output)
+    assert metadata["origin"] == {"base": str(path), "base_sha256": sha256}
+    assert metadata["architecture"] == "mobilenet_v2_fpn"
+    assert metadata["preprocessing"]["min_size"] == 192  # the finetuning size, not the base's 128

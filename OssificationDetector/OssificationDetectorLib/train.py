@@ -98,7 +98,7 @@ def learning_rate(config, iteration, total):
 
 
 def _initial_model(config):
-    from .checkpoints import load_model
+    from .checkpoints import file_sha256, load_model
     from .model import build_model, freeze_mobilenet_v2_blocks
 
     if config.base:
@@ -110,7 +110,7 @@ def _initial_model(config):
         model.transform.max_size = config.max_size
         if metadata["architecture"] == "mobilenet_v2_fpn":
             freeze_mobilenet_v2_blocks(model, config.trainable_layers)
-        return model, metadata["architecture"], {"base": str(path), "base_sha256": sha256}
+        return model, metadata["architecture"], {"base": str(path), "base_sha256": sha256 or file_sha256(path)}
     model = build_model(config.architecture, init=config.init, min_size=config.min_size, max_size=config.max_size,
                         trainable_backbone_layers=config.trainable_layers)
     return model, config.architecture, {"init": config.init}
