@@ -26,6 +26,8 @@ GATE_SIGMAS = 3.5          # a box further than this from an area (in its spread
 MIN_BOXES_TO_FIT = 3
 SIDE_MARGIN = 0.05         # relative difference of fit quality needed to call left or right
 ROTATION_WARNING_DEGREES = 30.0
+GOOD_ENOUGH_SHARE = 0.9    # of the boxes that can be placed, for the first fit to be kept
+GOOD_ENOUGH_BOXES = 12     # ... when there are this many: fewer boxes fit a wrong turn too
 ROW_ADJUSTMENTS = 2        # rounds of fitting each row's own width and place after the hand's fit
 ROW_STRETCH = (0.6, 1.5)   # how much a row may narrow (fingers together) or widen (spread)
 ROW_SHIFT = 0.15           # how far a row may move along the hand, in hand-frame units
@@ -159,6 +161,7 @@ class _Fitter:
         # Without a direction from the forearm to the fingertips, try the four quarter turns.
         turns = [0.0, 90.0, 180.0, 270.0]
         pairs = self._axis_pairs()
+        self.guided = False
         if pairs is not None:
             image_axis = self._class_mean(pairs[1], False) - self._class_mean(pairs[0], False)
             template_axis = self._class_mean(pairs[1], True) - self._class_mean(pairs[0], True)
@@ -167,6 +170,7 @@ class _Fitter:
                     image_axis = -np.conj(image_axis)
                 base = math.degrees(cmath.phase(template_axis) - cmath.phase(image_axis))
                 turns = [base, base + 40.0, base - 40.0]
+                self.guided = True
         present = list(self.by_class)
         weights = [min(len(self.by_class[c]), EXPECTED_COUNTS[c]) for c in present]
         image_mean = sum(w * self._class_mean([c], False) for w, c in zip(weights, present)) / sum(weights)
@@ -227,13 +231,22 @@ class _Fitter:
         quality = sum(m[2] for m in matches)
         return quality, transform, matches
 
-    def best_fit(self, mirrored):
-        best = None
+    def best_fit(self, mirrored, first_only=False):
+        """(quality, transform, matches, good): the best of the fits from several starts.
+
+        The first start follows the hand's direction; when it places nearly every box that can be
+        placed (good), the other starts are not needed. first_only: try that start alone.
+        """
+        placeable = sum(min(len(i), EXPECTED_COUNTS[c]) for c, i in self.by_class.items())
+        best, good = None, False
         for start, scale in self.initial_transforms(mirrored):
             result = self.fit(start, scale)
             if best is None or result[0] > best[0]:
                 best = result
-        return best
+            good = self.guided and placeable >= GOOD_ENOUGH_BOXES and len(best[2]) >= GOOD_ENOUGH_SHARE * placeable
+            if good or (first_only and self.guided):
+                break
+        return best + (good,)
 
 
 def _cap_by_score(boxes):
@@ -261,11 +274,13 @@ def analyse_hand(boxes, width=None, height=None, template=None):
         analysis.boxes = sorted(_cap_by_score(unique), key=_reading_order)
     else:
         fitter = _Fitter(unique, template)
-        fits = {mirrored: fitter.best_fit(mirrored) for mirrored in (False, True)}
+        fits = {False: fitter.best_fit(False)}
+        # A left hand placed well: the mirrored reading needs only its guided start for comparison.
+        fits[True] = fitter.best_fit(True, first_only=fits[False][3])
         # Most radiographs show a left hand: read the hand as mirrored only when that fits clearly better.
         left, right = fits[False][0], fits[True][0]
         mirrored = right > left * (1.0 + SIDE_MARGIN)
-        quality, transform, matches = fits[mirrored]
+        quality, transform, matches, _ = fits[mirrored]
         if mirrored:
             analysis.side = "right"
         elif left > right * (1.0 + SIDE_MARGIN):
