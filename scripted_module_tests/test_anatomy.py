@@ -1,10 +1,10 @@
 """Anatomy after detection on the real VOC boxes of the sample radiographs, flipped and turned."""
-import math
 from dataclasses import replace
 
 import pytest
 
 from OssificationDetectorLib.anatomy import hand_side, hand_warnings, postprocess, remove_duplicates
+from OssificationDetectorLib.box_transforms import flipped_and_turned
 from OssificationDetectorLib.boxes import Box
 from OssificationDetectorLib.hand_template import (
     IncompleteHandError, Similarity, default_template, fit_similarity, learn_template,
@@ -30,22 +30,7 @@ def sample_hands(sample_voc_dir):
 
 
 def moved(boxes, width, height, mirror=False, degrees=0.0, seen_turned=True):
-    """Boxes of the same hand after flipping left-right and turning clockwise about the image centre.
-
-    seen_turned: the box is the upright box around the turned one, as an annotator would draw it.
-    """
-    c, s = math.cos(math.radians(degrees)), math.sin(math.radians(degrees))
-    result = []
-    for b in boxes:
-        x, y = b.center
-        x = width - x if mirror else x
-        dx, dy = x - width / 2, y - height / 2
-        nx, ny = width / 2 + c * dx - s * dy, height / 2 + s * dx + c * dy
-        w, h = b.width, b.height
-        if seen_turned:
-            w, h = abs(c) * b.width + abs(s) * b.height, abs(s) * b.width + abs(c) * b.height
-        result.append(replace(b, x1=nx - w / 2, y1=ny - h / 2, x2=nx + w / 2, y2=ny + h / 2))
-    return result
+    return flipped_and_turned(boxes, width, height, mirror, degrees, enclose=seen_turned)
 
 
 def names_by_place(boxes):
@@ -190,3 +175,14 @@ def test_template_learned_from_the_samples_resembles_the_shipped_one(sample_hand
     incomplete = replace(sample_hands[0], boxes=sample_hands[0].boxes[1:])
     with pytest.raises(IncompleteHandError, match="complete hand"):
         learn_template([incomplete, sample_hands[1]])
+
+
+def test_flipped_and_turned_boxes():
+    box = Box("DIP", 8, 19, 12, 21)  # centre (10, 20) in a 100 x 200 image
+    (flipped,) = flipped_and_turned([box], 100, 200, mirror=True)
+    assert flipped.center == (90, 20) and (flipped.width, flipped.height) == (4, 2)
+    # Clockwise on screen: up-left of the centre goes to up-right; the upright box turns with it.
+    (turned,) = flipped_and_turned([box], 100, 200, degrees=90)
+    assert turned.center == pytest.approx((130, 60)) and (turned.width, turned.height) == pytest.approx((2, 4))
+    (kept,) = flipped_and_turned([box], 100, 200, degrees=45, enclose=False)
+    assert (kept.width, kept.height) == pytest.approx((4, 2))

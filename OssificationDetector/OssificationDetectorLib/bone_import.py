@@ -152,7 +152,8 @@ def boxes_from_bones(bones, width, height, file="", template=None, rules=None):
     wrist = place_hand(anchors, weights, template, mirrored).box(("Wrist", None))
     boxes = [placement.box(joint, center) for joint, center in joints.items()] + list(forearm.values()) + [wrist]
     boxes = [c for c in (b.clipped(width, height) for b in boxes) if c is not None]
-    return ImportedImage(file, width, height, boxes, annotated_classes=CLASSES, source="rus-bones")
+    return ImportedImage(file, width, height, boxes, annotated_classes=CLASSES, source="rus-bones",
+                         side="right" if mirrored else "left")
 
 
 def read_bone_folder(folder, template=None):

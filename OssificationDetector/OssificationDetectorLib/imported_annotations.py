@@ -19,6 +19,7 @@ class AnnotationImportError(ValueError):
 class ImportedImage(AnnotatedImage):
     annotated_classes: Tuple[str, ...] = CLASSES
     source: str = ""  # the scheme it came from, e.g. "hand-keypoints"
+    side: str = "unknown"  # "left" or "right" (or a left hand's mirror image), as the source shows it
 
     @property
     def complete(self):

@@ -71,7 +71,8 @@ def boxes_from_keypoints(points, width, height, file="", template=None):
     boxes = [placement.box(area, center).clipped(width, height) for area, center in centers.items()]
     boxes = [b for b in boxes if b is not None]
     complete = tuple(c for c in DIGIT_CLASSES if sum(b.label == c for b in boxes) == EXPECTED_COUNTS[c])
-    return ImportedImage(file, width, height, boxes, annotated_classes=complete, source="hand-keypoints")
+    side = "right" if placement.transform.mirrored else "left"
+    return ImportedImage(file, width, height, boxes, annotated_classes=complete, source="hand-keypoints", side=side)
 
 
 def _hands_of(annotation, names):
