@@ -74,6 +74,7 @@ def test_keypoints_become_joint_boxes_of_the_average_size(tmp_path):
     assert result.skipped == [] and len(result.images) == 2
     left, right = result.images
     assert left.annotated_classes == ("DIP", "PIP", "MCP") and not left.complete
+    assert (left.side, right.side) == ("left", "right")
     assert len(left.boxes) == 14
     template = default_template()
     for area, name in AREA_KEYPOINTS.items():
@@ -177,7 +178,8 @@ def test_joints_lie_between_the_bones_and_mirror_with_the_hand():
 def test_bone_boxes_become_all_seventeen_areas():
     bones, centres = synthetic_bones()
     image = boxes_from_bones(bones, WIDTH, HEIGHT, "hand.png")
-    assert image.complete and image.annotated_classes == CLASSES
+    assert image.complete and image.annotated_classes == CLASSES and image.side == "left"
+    assert boxes_from_bones(synthetic_bones(mirror=True)[0], WIDTH, HEIGHT).side == "right"
     names = sorted(b.name for b in image.boxes)
     assert len(names) == 17 == len(set(names))
     radius_bone = next(b for b in bones if b.label == "Radius")
@@ -273,3 +275,20 @@ def test_rsna_keypoints_and_bones_agree(rsna_dir):
     assert len(distances) >= 30 * 14
     # Joints from bones land within the centre criterion's radius of the keypoints.
     assert np.mean(np.array(distances) <= 1.0) >= 0.97
+
+
+def test_import_command(tmp_path, capsys):
+    from OssificationDetectorLib.cli import main
+
+    images = tmp_path / "images"
+    images.mkdir()
+    Image.new("L", (WIDTH, HEIGHT), 90).save(images / "1.png")
+    coco_keypoints_file(tmp_path / "k.json", [[hand_keypoints()], []])
+    out = tmp_path / "out"
+    assert main(["import", str(tmp_path / "k.json"), "--kind", "hand-keypoints", "--output", str(out),
+                 "--image-root", str(images), "--copy"]) == 0
+    printed = capsys.readouterr().out
+    assert "1 images written as Pascal VOC, 1 left out" in printed and "left out 2.png" in printed
+    assert len(load_dataset(out).images[0].boxes) == 14
+    assert main(["import", str(tmp_path / "missing.json"), "--kind", "hand-keypoints", "--output", str(out)]) == 2
+    assert "does not exist" in capsys.readouterr().err

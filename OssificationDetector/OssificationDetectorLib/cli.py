@@ -4,6 +4,8 @@
   train DATASET [DATASET...] --output MODEL.pt [options]
   evaluate DETECTIONS_OR_MODEL DATASET --output FOLDER
   convert SRC DST --format voc|coco|yolo
+  import SOURCE --kind hand-keypoints|rus-bones --output FOLDER
+  benchmark [IMAGE_OR_FOLDER...] [--model NAME_OR_PATH]
   models
 
 User errors print one line starting with "error:" and exit with status 2; no traceback.
@@ -23,6 +25,8 @@ class UserError(Exception):
 def _user_error_types():
     """Exceptions whose message is written for the user (bad files, bad options)."""
     from .annotation_io import AnnotationFormatError
+    from .benchmark import BenchmarkError
+    from .imported_annotations import AnnotationImportError
     from .checkpoints import ModelFileError
     from .datasets import DatasetError, MissingImageError
     from .devices import DeviceError
@@ -35,7 +39,7 @@ def _user_error_types():
 
     return (UserError, AnnotationFormatError, ModelFileError, DatasetError, MissingImageError, DeviceError,
             RadiographError, ModelBuildError, RegistryError, UnknownClassError, TrainingError, TrainingDataError,
-            FileNotFoundError, PermissionError, IsADirectoryError)
+            AnnotationImportError, BenchmarkError, FileNotFoundError, PermissionError, IsADirectoryError)
 
 
 # -- detect -------------------------------------------------------------------------------------
@@ -225,6 +229,23 @@ def cmd_convert(args):
     return 0
 
 
+def cmd_import(args):
+    from .annotation_import import import_dataset, write_training_folder
+
+    dataset = import_dataset(args.source, args.kind, args.image_root)
+    written, skipped = write_training_folder(dataset, args.output, link=not args.copy)
+    _say(args, f"{args.output}: {len(written)} images written as Pascal VOC, {len(skipped)} left out")
+    for file, reason in skipped:
+        _say(args, f"  left out {file}: {reason}")
+    return 0
+
+
+def cmd_benchmark(args):
+    from .benchmark import run_command
+
+    return run_command(args)
+
+
 def cmd_models(args):
     from .registry import list_models
 
@@ -325,6 +346,21 @@ def parser():
     p.add_argument("--image-root", help="folder of the images when not next to the annotations")
     p.add_argument("--quiet", action="store_true")
     p.set_defaults(run=cmd_convert)
+
+    p = sub.add_parser("import", help="convert hand keypoints or bone boxes into a VOC training folder")
+    p.add_argument("source", metavar="SOURCE", help="COCO keypoints .json, or folder of bone-box VOC files")
+    p.add_argument("--kind", required=True, choices=("hand-keypoints", "rus-bones"))
+    p.add_argument("--output", required=True, help="folder to write (Annotations/, JPEGImages/)")
+    p.add_argument("--image-root", help="folder of the images when not next to the annotations")
+    p.add_argument("--copy", action="store_true", help="copy the images instead of hard-linking them")
+    p.add_argument("--quiet", action="store_true")
+    p.set_defaults(run=cmd_import)
+
+    from .benchmark import add_arguments as benchmark_arguments
+
+    p = sub.add_parser("benchmark", help="time detection and memory, beside fasterrcnn_resnet50_fpn")
+    benchmark_arguments(p)
+    p.set_defaults(run=cmd_benchmark)
 
     p = sub.add_parser("models", help="list the available models")
     p.add_argument("--json", action="store_true")

@@ -1,0 +1,49 @@
+"""The benchmark's parts on a tiny radiograph and an untrained model (timings are printed, not tested)."""
+import json
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from OssificationDetectorLib.benchmark import (
+    REFERENCE, BenchmarkError, Measurement, format_results, measure, median_size_images, run_benchmark,
+)
+
+
+@pytest.fixture
+def tiny_radiograph(tmp_path):
+    rng = np.random.default_rng(0)
+    path = tmp_path / "tiny.png"
+    Image.fromarray(rng.integers(0, 255, (160, 128), dtype=np.uint8)).save(path)
+    return path
+
+
+def test_measure_an_untrained_model_on_the_cpu(tiny_radiograph):
+    result = measure(("untrained", "mobilenet_v2_fpn"), [tiny_radiograph, tiny_radiograph], "cpu", threads=1, repeats=2)
+    assert result.device == "cpu" and result.threads == 1 and result.images == 2
+    assert len(result.seconds_per_image_all) == 2 and result.seconds_per_image > 0
+    assert result.load_seconds > 0 and result.parameters > 1e6
+    assert result.peak_memory_mb > 50  # the whole process: Python, torch and the model
+    assert result.input_size == "512-640" and result.model == "mobilenet_v2_fpn (untrained)"
+    assert result.images_per_second is None  # throughput only on a GPU
+
+
+def test_results_table_gives_the_ratio():
+    ours = Measurement("default", "cpu", 2, 3, "512-640", 6_000_000, 0.4, 0.25, [0.25], 12.0, 900.0)
+    reference = Measurement(REFERENCE, "cpu", 2, 3, "800-1333", 41_000_000, 1.0, 2.0, [2.0], 0.0, 1500.0)
+    table = format_results([ours, reference])
+    assert "cpu: the reference takes 8.00 times as long per radiograph as default" in table
+    assert "fasterrcnn_resnet50_fpn" in table.splitlines()[2]
+
+
+def test_median_size_images(tmp_path):
+    entries = [{"id": str(i), "file": f"images/{i}.png", "width": w, "height": h}
+               for i, (w, h) in enumerate([(100, 100), (640, 810), (650, 800), (2000, 2000), (600, 800)])]
+    (tmp_path / "manifest.json").write_text(json.dumps(entries))
+    # median 640 x 800: entries 1 and 2 are 10 px off, entry 4 is 40 px off
+    assert [p.name for p in median_size_images(tmp_path, 2)] == ["1.png", "2.png"]
+
+
+def test_no_images_is_an_error():
+    with pytest.raises(BenchmarkError, match="No radiographs"):
+        run_benchmark([])
