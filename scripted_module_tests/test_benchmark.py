@@ -25,7 +25,14 @@ def test_measure_an_untrained_model_on_the_cpu(tiny_radiograph):
     assert result.load_seconds > 0 and result.parameters > 1e6
     assert result.peak_memory_mb > 50  # the whole process: Python, torch and the model
     assert result.input_size == "512-640" and result.model == "mobilenet_v2_fpn (untrained)"
-    assert result.images_per_second is None  # throughput only on a GPU
+    assert result.images_per_second is None  # no batch asked for
+
+
+def test_batched_throughput_runs_on_any_device(tiny_radiograph):
+    # run_benchmark asks for batches on a GPU only; the code is the same on the CPU.
+    result = measure(("untrained", "mobilenet_v2_fpn"), [tiny_radiograph], "cpu", threads=1, repeats=1,
+                     batch_size=2, rounds=1)
+    assert result.batch_size == 2 and result.images_per_second > 0 and result.network_images_per_second > 0
 
 
 def test_results_table_gives_the_ratio():
