@@ -93,7 +93,8 @@ def test_keypoint_gaps_aliases_and_bad_records(tmp_path):
     aliases = [n.replace("forefinger", "index_finger").replace("pinky_finger", "little") for n in KEYPOINT_NAMES]
     renamed = {a: p for a, p in zip(aliases, (hand_keypoints()[n] for n in KEYPOINT_NAMES))}
     too_few = {k: hand_keypoints()[k] for k in ("wrist", "thumb2", "forefinger1")}
-    path = coco_keypoints_file(tmp_path / "k.json", [[missing_one], [hand_keypoints(), hand_keypoints()], [], [too_few]])
+    two_hands = [hand_keypoints(), hand_keypoints()]
+    path = coco_keypoints_file(tmp_path / "k.json", [[missing_one], two_hands, [], [too_few]])
     result = read_hand_keypoints(path)
     assert [i.file for i in result.images] == ["1.png"]
     assert result.images[0].annotated_classes == ("PIP", "MCP") and len(result.images[0].boxes) == 13

@@ -145,8 +145,9 @@ def measure(spec, image_paths, device="cpu", threads=2, repeats=3, batch_size=No
     if on_gpu:
         torch.cuda.reset_peak_memory_stats()
     per_image, post_ms = _time_each(detector, radiographs, repeats, synchronize)
+    name = {"reference": REFERENCE, "untrained": f"{spec[-1]} (untrained)"}.get(spec[0], str(spec[-1]))
     result = Measurement(
-        model=REFERENCE if spec[0] == "reference" else f"{spec[1]}" + (" (untrained)" if spec[0] == "untrained" else ""),
+        model=name,
         device=str(detector.device), threads=int(threads) if device == "cpu" else None, images=len(radiographs),
         input_size=_input_size(detector), parameters=parameters, load_seconds=load_seconds,
         seconds_per_image=statistics.median(per_image), seconds_per_image_all=per_image, postprocess_ms=post_ms)

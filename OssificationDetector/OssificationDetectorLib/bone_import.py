@@ -105,7 +105,8 @@ def bones_by_digit(bones):
     result = {("Radius", None): groups["Radius"][0], ("Ulna", None): groups["Ulna"][0],
               ("MCPFirst", 1): groups["MCPFirst"][0]}
     for label in ("MCP",) + PHALANGES:
-        row = sorted(groups[label], key=lambda b: -math.copysign(1, thumb_side) * np.angle((b.center - forearm) / distal))
+        towards_thumb = math.copysign(1, thumb_side)
+        row = sorted(groups[label], key=lambda b: -towards_thumb * np.angle((b.center - forearm) / distal))
         first = 6 - len(row)  # 5 bones start at the thumb, 4 at the index finger
         result.update({(label, digit): bone for digit, bone in enumerate(row, start=first)})
     return result, thumb_side < 0
