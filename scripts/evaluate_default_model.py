@@ -1,0 +1,100 @@
+"""Measure a model on the held-out validation radiographs of the RSNA folder (OssificationDetectorLib.heldout):
+the five held-out ossification-area radiographs (AP@0.5, mAP, centre criterion), the held-out quarter of the
+bone-box images (centre criterion and mAP against the converted boxes) and of the keypoint-only images
+(centre criterion of the DIP, PIP and MCP joints).
+
+Usage:
+  python scripts/evaluate_default_model.py --model default|MODEL.pt [--output FOLDER] [--threads 1] [--limit N]
+  python scripts/evaluate_default_model.py --write-train-folders OUT   (training parts only, for extra datasets)
+Writes FOLDER/heldout.json and heldout.md, and a full report (with precision-recall plot) per part in
+FOLDER/ossification and FOLDER/bones.
+"""
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from OssificationDetectorLib.atomic import atomic_write_text
+from OssificationDetectorLib.heldout import held_out_ids_in, rsna_split
+from OssificationDetectorLib.heldout_evaluation import evaluate_held_out, held_out_markdown
+
+REPO = Path(__file__).resolve().parents[1]
+DEFAULT_DATA = REPO.parent / "shared" / "data" / "rsna-bone-age"
+
+
+def write_train_folders(output, rsna, split):
+    """The converted bone and keypoint sets without their held-out images, as VOC folders in output."""
+    from make_extra_training_data import write_extra_training_data
+
+    keep = split.training_ids()
+    used = [output / name for name in keep if (output / name).exists() and any((output / name).iterdir())]
+    if used:
+        raise SystemExit(f"{', '.join(map(str, used))} already hold files: give an empty or new folder, so that "
+                         "no held-out image left there from an earlier run is trained on.")
+    write_extra_training_data(output, rsna, keep)
+    leaked = {name: held_out_ids_in(output / name, split) for name in keep}
+    if any(leaked.values()):
+        raise SystemExit(f"held-out images written to a training folder: {leaked}")
+    print(f"Training folders without held-out images: {', '.join(str(output / n) for n in keep)}")
+
+
+def detector_function(args):
+    from tqdm import tqdm
+
+    from OssificationDetectorLib.detect import Detector
+
+    detector = Detector(args.model, device=args.device, threshold=args.threshold, threads=args.threads)
+
+    def detect(paths):
+        return [detector.detect(p) for p in tqdm(paths, desc="detect", unit="image", disable=len(paths) < 2)]
+
+    return detector, detect
+
+
+def evaluate_model(args, rsna, split):
+    from OssificationDetectorLib.report import write_report
+
+    detector, detect = detector_function(args)
+    summary, results = evaluate_held_out(detect, rsna, split, args.limit)
+    output = Path(args.output)
+    for part, result in results.items():
+        write_report(result, output / part, title=f"{args.model}: held-out {part} ({result.n_images} images)")
+    summary = {"model": str(args.model), "model_file": detector.source,
+               "settings": {"device": str(detector.device), "threads": args.threads, "threshold": args.threshold},
+               **summary}
+    markdown = held_out_markdown(summary, results, args.model,
+                                 {part: f"{part}/precision_recall.png" for part in results})
+    atomic_write_text(output / "heldout.json", json.dumps(summary, indent=2) + "\n")
+    atomic_write_text(output / "heldout.md", markdown)
+    print(markdown)
+    print(f"Written: {output / 'heldout.json'}, {output / 'heldout.md'}")
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--model", help="registered model name or model file (not a training state)")
+    parser.add_argument("--data", default=str(DEFAULT_DATA), help="the rsna-bone-age folder")
+    parser.add_argument("--output", default=str(REPO / "build" / "heldout"), help="report folder")
+    parser.add_argument("--device", default="cpu", help="cpu (default), cuda, mps or auto")
+    parser.add_argument("--threads", type=int, default=None, help="CPU threads")
+    parser.add_argument("--threshold", type=float, default=0.05,
+                        help="lowest score kept (AP needs low scores; the centre criterion uses >= 0.5)")
+    parser.add_argument("--limit", type=int, default=None, help="at most N images of each part (quick check)")
+    parser.add_argument("--write-train-folders", metavar="OUT",
+                        help="write the training parts of the bone and keypoint sets as VOC folders in OUT")
+    args = parser.parse_args(argv)
+    if not args.model and not args.write_train_folders:
+        parser.error("give --model to evaluate, --write-train-folders to write training data, or both")
+    rsna = Path(args.data)
+    split = rsna_split(rsna)
+    counts = split.to_dict()["counts"]
+    print("Split: " + ", ".join(f"{k} {v}" for k, v in counts.items()))
+    if args.write_train_folders:
+        write_train_folders(Path(args.write_train_folders), rsna, split)
+    if args.model:
+        evaluate_model(args, rsna, split)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
