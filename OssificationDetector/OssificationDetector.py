@@ -155,9 +155,11 @@ class OssificationDetectorLogic(ScriptedLoadableModuleLogic):
     # The detector keeps boxes from this score up, so the threshold slider can show them without detecting again.
     DETECTION_FLOOR = 0.05
 
-    def __init__(self, scene=None) -> None:
+    def __init__(self, scene=None, fileForInstance=None) -> None:
         ScriptedLoadableModuleLogic.__init__(self)
         self.scene = scene if scene is not None else slicer.mrmlScene
+        # SOP Instance UID -> DICOM file path; slicer.dicomDatabase.fileForInstance unless given.
+        self.fileForInstance = fileForInstance
         self._detector = None
         self._detectorKey = None
 
@@ -182,11 +184,26 @@ class OssificationDetectorLogic(ScriptedLoadableModuleLogic):
             self._detectorKey = (model, device)
         return self._detector
 
+    def dicomFile(self, volumeNode):
+        """The DICOM file a volume was loaded from (DICOM module, or a .dcm file dropped onto Slicer), or None.
+
+        Detection and the dataset read their pixels from it: Slicer's volume may hold MONOCHROME1 values
+        as stored (bone dark) and has no VOI LUT applied (see OssificationDetectorLib.dicom_source).
+        """
+        from OssificationDetectorLib.dicom_source import dicom_file_of_volume
+
+        lookup = self.fileForInstance
+        if lookup is None:
+            database = getattr(slicer, "dicomDatabase", None)  # None until the DICOM module has started
+            lookup = database.fileForInstance if database is not None else None
+        return dicom_file_of_volume(volumeNode, lookup)
+
     def detect(self, volumeNode, model="default", device="auto", threshold=0.5):
         """Detect on a volume; replaces its previous detection ROIs. Returns the new ROI nodes."""
         from OssificationDetectorLib.detections_mrml import detect_volume
 
-        return detect_volume(self.scene, volumeNode, self.detector(model, device), threshold, model)
+        return detect_volume(self.scene, volumeNode, self.detector(model, device), threshold, model,
+                             dicom_file=self.dicomFile(volumeNode))
 
     def detectionNodes(self, volumeNode):
         from OssificationDetectorLib.mrml import detection_rois
@@ -212,7 +229,7 @@ class OssificationDetectorLogic(ScriptedLoadableModuleLogic):
     def exportReviewed(self, volumeNode, folder):
         from OssificationDetectorLib.detections_mrml import export_reviewed
 
-        return export_reviewed(self.scene, volumeNode, folder)
+        return export_reviewed(self.scene, volumeNode, folder, dicom_file=self.dicomFile(volumeNode))
 
 
 class OssificationDetectorTest(ScriptedLoadableModuleTest):

@@ -29,14 +29,10 @@ CHECKLIST_COLUMNS = (_("Class"), _("Found"), _("Expected"), _("Missing"))
 BOX_COLUMNS = (_("Area"), _("Box (pixels)"))
 
 
-def volumeSourcePath(volumeNode):
-    """The file a volume came from: its DICOM instance file, else its storage node's file (or None)."""
-    uids = (volumeNode.GetAttribute("DICOM.instanceUIDs") or "").split()
-    database = getattr(slicer, "dicomDatabase", None)
-    if uids and database is not None:
-        path = database.fileForInstance(uids[0])
-        if path:
-            return path
+def volumeSourcePath(volumeNode, dicomFile=None):
+    """The file a volume came from: its DICOM file (Logic.dicomFile), else its storage node's file (or None)."""
+    if dicomFile:
+        return dicomFile
     storage = volumeNode.GetStorageNode()
     return storage.GetFileName() if storage is not None and storage.GetFileName() else None
 
@@ -387,7 +383,9 @@ class AnnotateSection(PanelSection, VTKObservationMixin):
             return
         with slicer.util.tryWithErrorDisplay(_("The dataset could not be read."), waitCursor=True):
             hadBoxes = bool(annotation_rois(self.logic.scene, volume))
-            stored = annotations.restore_from_dataset(self.logic.scene, volume, folder, volumeSourcePath(volume))
+            dicomFile = self.logic.dicomFile(volume)
+            stored = annotations.restore_from_dataset(self.logic.scene, volume, folder,
+                                                      volumeSourcePath(volume, dicomFile), dicom_file=dicomFile)
             if stored is not None and not hadBoxes:
                 self.setStatus(_("{name} is in the dataset as {stored}: its {count} boxes are back.").format(
                     name=volume.GetName(), stored=stored.name, count=len(stored.boxes)))
@@ -397,14 +395,16 @@ class AnnotateSection(PanelSection, VTKObservationMixin):
         volume = self.volume()
         folder = self.datasetFolder()
         with slicer.util.tryWithErrorDisplay(_("Saving the annotations failed."), waitCursor=True):
+            dicomFile = self.logic.dicomFile(volume)
+            source = volumeSourcePath(volume, dicomFile)
             try:
-                stored = annotations.save_volume_annotations(self.logic.scene, volume, folder,
-                                                             source=volumeSourcePath(volume))
+                stored = annotations.save_volume_annotations(self.logic.scene, volume, folder, source=source,
+                                                             dicom_file=dicomFile)
             except AnnotationConflictError as conflict:
                 if not slicer.util.confirmYesNoDisplay(str(conflict) + "\n\n" + _("Save it under a new name?")):
                     return
-                stored = annotations.save_volume_annotations(self.logic.scene, volume, folder,
-                                                             source=volumeSourcePath(volume), on_conflict="rename")
+                stored = annotations.save_volume_annotations(self.logic.scene, volume, folder, source=source,
+                                                             on_conflict="rename", dicom_file=dicomFile)
             verb = _("updated") if stored.updated else _("saved")
             self.setStatus(_("{count} boxes of {name} {verb} in {folder} as {stored}.").format(
                 count=len(stored.boxes), name=volume.GetName(), verb=verb, folder=folder, stored=stored.name))

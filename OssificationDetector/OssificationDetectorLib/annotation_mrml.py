@@ -118,24 +118,26 @@ def start_from_detections(scene, volume_node, replace=False):
     return add_annotations(scene, volume_node, accepted)
 
 
-def save_volume_annotations(scene, volume_node, folder, name=None, source=None, on_conflict="error"):
+def save_volume_annotations(scene, volume_node, folder, name=None, source=None, on_conflict="error",
+                            dicom_file=None):
     """Save the volume's radiograph and annotation boxes into a dataset folder (dataset_store).
 
     Returns the StoredImage (its name can differ from `name`: an image already in the dataset keeps
     its name, and on_conflict="rename" picks a new one when `name` holds another image).
+    dicom_file: the volume's DICOM file, whose pixels are saved (see radiograph_from_volume).
     """
     boxes = annotation_boxes(scene, volume_node, strict=True)
-    radiograph = radiograph_from_volume(volume_node)
+    radiograph = radiograph_from_volume(volume_node, dicom_file)
     return save_radiograph_annotations(folder, name or volume_node.GetName(), radiograph, boxes,
                                        source=source, on_conflict=on_conflict)
 
 
-def restore_from_dataset(scene, volume_node, folder, source=None):
+def restore_from_dataset(scene, volume_node, folder, source=None, dicom_file=None):
     """When the dataset holds this radiograph (same pixels or source file) and the volume has no
     annotations yet, bring its saved boxes back as annotation ROIs. Returns the StoredImage or None."""
     if not folder:
         return None
-    stored = find_in_dataset(folder, radiograph_from_volume(volume_node), source=source)
+    stored = find_in_dataset(folder, radiograph_from_volume(volume_node, dicom_file), source=source)
     if stored is not None and not annotation_rois(scene, volume_node):
         add_annotations(scene, volume_node, stored.boxes)
     return stored

@@ -94,13 +94,14 @@ def show_detections(boxes, scene, volume_node, model_name, threshold):
     return rois
 
 
-def detect_volume(scene, volume_node, detector, threshold, model_name="default"):
+def detect_volume(scene, volume_node, detector, threshold, model_name="default", dicom_file=None):
     """Detect on a volume node with `detector` (anything with .detect(Radiograph) -> [Box]).
 
     The detector should keep boxes below `threshold` (a low detector threshold) so that the
-    threshold can later show them without detecting again.
+    threshold can later show them without detecting again. dicom_file: the volume's DICOM file,
+    whose pixels are detected on (see radiograph_from_volume).
     """
-    radiograph = radiograph_from_volume(volume_node)
+    radiograph = radiograph_from_volume(volume_node, dicom_file)
     boxes = detector.detect(radiograph)
     return show_detections(boxes, scene, volume_node, model_name, threshold)
 
@@ -150,7 +151,7 @@ def reviewed_boxes(scene, volume_node, state=REVIEW_ACCEPTED):
             if (roi.GetAttribute(REVIEW) or REVIEW_PENDING) == state]
 
 
-def export_reviewed(scene, volume_node, folder, name=None, source=None):
+def export_reviewed(scene, volume_node, folder, name=None, source=None, dicom_file=None):
     """Save the accepted boxes of a volume, with its radiograph, into a dataset folder (dataset_store).
 
     images/<name>.png (lossless: 16-bit when the values need more than 8 bits), Annotations/<name>.xml
@@ -164,5 +165,5 @@ def export_reviewed(scene, volume_node, folder, name=None, source=None):
         raise MrmlBridgeError(
             f"No accepted boxes on {volume_node.GetName()!r}: accept the correct detections first."
         )
-    return save_radiograph_annotations(folder, name or volume_node.GetName(), radiograph_from_volume(volume_node),
-                                       accepted, source=source)
+    return save_radiograph_annotations(folder, name or volume_node.GetName(),
+                                       radiograph_from_volume(volume_node, dicom_file), accepted, source=source)

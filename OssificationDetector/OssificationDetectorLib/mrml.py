@@ -15,6 +15,7 @@ import vtk
 from vtk.util import numpy_support
 
 from .boxes import Box
+from .dicom_source import volume_pixels_metadata, with_dicom_pixels
 from .images import radiograph_from_array
 from .taxonomy import CLASS_COLORS, DIGIT_NAMES, check_label
 
@@ -65,11 +66,15 @@ def volume_array(volume_node):
     return flat.reshape(shape)
 
 
-def radiograph_from_volume(volume_node):
+def radiograph_from_volume(volume_node, dicom_file=None):
     """A Radiograph of a single-slice scalar or vector (RGB/RGBA) volume node.
 
     Colour becomes luminance; spacing is the volume's (x_mm, y_mm). metadata keeps what maps
     boxes back onto the volume: node ID, IJK-to-RAS matrix and parent transform ID.
+    dicom_file: the DICOM file the volume was loaded from (dicom_source.dicom_file_of_volume).
+    Slicer's DICOM readers may or may not invert MONOCHROME1 and apply no VOI LUT, so the file's pixels,
+    read as read_radiograph reads them, replace the volume's when they are on the same grid;
+    metadata["pixel_source"] says which were used and, for the volume's, why.
     """
     if volume_node is None or not volume_node.IsA("vtkMRMLVolumeNode"):
         raise MrmlBridgeError("No input volume: select the radiograph's volume node.")
@@ -92,7 +97,11 @@ def radiograph_from_volume(volume_node):
         "ijk_to_ras": ijk_to_ras(volume_node).tolist(),
         "parent_transform_id": volume_node.GetTransformNodeID(),
     }
-    return radiograph_from_array(array[0], spacing=(spacing[0], spacing[1]), source=name, metadata=metadata)
+    radiograph = radiograph_from_array(array[0], spacing=(spacing[0], spacing[1]), source=name, metadata=metadata)
+    if dicom_file is None:
+        radiograph.metadata = volume_pixels_metadata(metadata, "the volume was not loaded from a DICOM file")
+        return radiograph
+    return with_dicom_pixels(radiograph, dicom_file)
 
 
 def check_geometry(volume_node):
