@@ -139,3 +139,21 @@ def test_reduced_precision_backbone_keeps_float32_boxes(tiny_model_file, sample_
     boxes = reduced["boxes"]
     assert (boxes.bfloat16().float() != boxes).any()
     assert len(exact["boxes"]) > 0
+
+
+def test_the_bundled_default_model_finds_the_areas_of_the_held_out_samples(sample_pngs, sample_voc_dir):
+    """The three samples were held out of the default model's training (see its model card)."""
+    from OssificationDetectorLib.datasets import load_dataset
+    from OssificationDetectorLib.evaluate import evaluate
+    from OssificationDetectorLib.registry import bundled_models_dir, resolve_model
+
+    if not (bundled_models_dir() / "models.json").is_file():
+        pytest.skip("no bundled default model in Resources/Models")
+    path, sha256 = resolve_model("default")
+    detector = Detector("default", device="cpu", threshold=0.5, threads=1)
+    truths = {ann.file: ann for ann in load_dataset(sample_voc_dir).images}
+    detections = detector.detect_batch(sample_pngs)
+    result = evaluate(detections, [truths[p.name] for p in sample_pngs])
+    assert sha256 is not None and path.stat().st_size <= 40e6
+    assert result.centre_overall.f1 >= 0.9
+    assert all(len(boxes) <= 17 for boxes in detections)
