@@ -30,7 +30,7 @@ class Measurement:
     images: int
     input_size: str                       # the network's min_size/max_size
     parameters: int
-    load_seconds: float
+    load_seconds: float                   # the model alone: file read, checks, build, weights
     seconds_per_image: float              # median over radiographs of each one's median over repeats
     seconds_per_image_all: List[float] = field(default_factory=list)
     postprocess_ms: Optional[float] = None  # anatomy's share of the time per radiograph (median)
@@ -38,6 +38,7 @@ class Measurement:
     batch_size: Optional[int] = None
     images_per_second: Optional[float] = None        # batched, detect_batch end to end
     network_images_per_second: Optional[float] = None  # batched, the network alone on tensors already there
+    import_seconds: Optional[float] = None  # torch + torchvision + the Lib, once a process
 
 
 def median_size_images(rsna_folder, count=5):
@@ -53,21 +54,21 @@ def median_size_images(rsna_folder, count=5):
 def _load(spec, device, threads):
     """(Detector, load seconds, parameter count) for a model spec: ("model", NAME_OR_PATH),
     ("untrained", ARCHITECTURE) or ("reference",)."""
+    # Libraries are imported before the clock starts: a process (or Slicer) imports them once, and
+    # their import time is reported apart (Measurement.import_seconds).
+    import torch
+    from torchvision.models.detection import fasterrcnn_resnet50_fpn
+
     from .detect import Detector
+    from .model import build_model
 
     start = time.perf_counter()
     if spec[0] == "model":
         detector = Detector(spec[1], device=device, threads=threads)
     else:
-        import torch
-
         if spec[0] == "reference":
-            from torchvision.models.detection import fasterrcnn_resnet50_fpn
-
             net = fasterrcnn_resnet50_fpn(weights=None, weights_backbone=None, num_classes=7)
         else:
-            from .model import build_model
-
             net = build_model(spec[1], init="none")
         net.eval()
         torch.manual_seed(0)
@@ -132,8 +133,12 @@ def measure(spec, image_paths, device="cpu", threads=2, repeats=3, batch_size=No
     """One model's Measurement in this process (use measure_in_child for a clean peak memory)."""
     import resource
 
+    started = time.perf_counter()
     import torch
+    import torchvision.models.detection  # noqa: F401
 
+    from . import detect  # noqa: F401
+    import_seconds = time.perf_counter() - started
     from .images import read_radiograph
 
     if device == "cpu":
@@ -149,7 +154,7 @@ def measure(spec, image_paths, device="cpu", threads=2, repeats=3, batch_size=No
     result = Measurement(
         model=name,
         device=str(detector.device), threads=int(threads) if device == "cpu" else None, images=len(radiographs),
-        input_size=_input_size(detector), parameters=parameters, load_seconds=load_seconds,
+        input_size=_input_size(detector), parameters=parameters, load_seconds=load_seconds, import_seconds=import_seconds,
         seconds_per_image=statistics.median(per_image), seconds_per_image_all=per_image, postprocess_ms=post_ms)
     if batch_size:
         result.batch_size = batch_size
@@ -201,14 +206,16 @@ def run_benchmark(image_paths, model=("model", "default"), threads=2, repeats=3,
 
 def format_results(results):
     """A plain-text table of the measurements, and the reference's time over the model's."""
-    lines = [f"{'model':40s} {'device':7s} {'input':9s} {'params':>7s} {'load s':>7s} {'s/image':>8s} "
+    lines = [f"{'model':40s} {'device':7s} {'input':9s} {'params':>7s} {'import s':>8s} {'load s':>7s} "
+             f"{'s/image':>8s} "
              f"{'anatomy ms':>10s} {'peak MB':>8s} {'batch img/s':>12s} {'network img/s':>14s}"]
     for m in results:
         batch = f"{m.images_per_second:.1f}" if m.images_per_second else "-"
         network = f"{m.network_images_per_second:.1f}" if m.network_images_per_second else "-"
         device = m.device + (f"x{m.threads}" if m.threads else "")
         lines.append(f"{m.model[:40]:40s} {device:7s} {m.input_size:9s} {m.parameters / 1e6:6.1f}M "
-                     f"{m.load_seconds:7.2f} {m.seconds_per_image:8.3f} {m.postprocess_ms:10.1f} "
+                     f"{m.import_seconds or 0:8.2f} {m.load_seconds:7.2f} {m.seconds_per_image:8.3f} "
+                     f"{m.postprocess_ms:10.1f} "
                      f"{m.peak_memory_mb:8.0f} {batch:>12s} {network:>14s}")
     for device in dict.fromkeys(m.device for m in results):
         ours = [m for m in results if m.device == device and m.model != REFERENCE]
