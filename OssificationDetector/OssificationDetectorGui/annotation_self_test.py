@@ -3,8 +3,6 @@
 Drives the panel's own widgets on slicer.mrmlScene; what a mouse does in the views (the two clicks
 of an ROI) is out of reach of a test, so place mode is checked by its interaction-node state.
 """
-import shutil
-
 import slicer
 
 from OssificationDetectorGui.sample_data import sampleRadiographPath
@@ -12,6 +10,17 @@ from OssificationDetectorGui.self_test import _workDir, loadSingleImage
 
 
 def testAnnotateFromPanel(testCase):
+    """The test saves into a folder of its own; the user's dataset folder (a saved setting) is put back."""
+    slicer.util.selectModule("OssificationDetector")
+    pathLineEdit = slicer.util.getModuleWidget("OssificationDetector").annotateSection.ui.datasetPathLineEdit
+    usersFolder = pathLineEdit.currentPath
+    try:
+        _annotateFromPanel(testCase)
+    finally:
+        pathLineEdit.currentPath = usersFolder
+
+
+def _annotateFromPanel(testCase):
     from OssificationDetectorLib.mrml import CLASS, REVIEW_ACCEPTED, annotation_rois, detection_rois
     from OssificationDetectorLib.voc import read_voc
 
@@ -19,8 +28,6 @@ def testAnnotateFromPanel(testCase):
     widget = slicer.util.getModuleWidget("OssificationDetector")
     section = widget.annotateSection
     folder = _workDir("annotate-panel")
-    shutil.rmtree(folder)
-    folder.mkdir(parents=True)
     section.ui.datasetPathLineEdit.currentPath = str(folder)
 
     volume = loadSingleImage(sampleRadiographPath())

@@ -5,6 +5,7 @@ here they get Slicer's own loader for image files and the module's default detec
 """
 import os
 import re
+import shutil
 from pathlib import Path
 
 import slicer
@@ -20,8 +21,10 @@ def loadSingleImage(path):
 
 
 def _workDir(name):
+    """An empty folder: slicer.app.temporaryPath outlives a run, and the cases expect no files of an earlier one."""
     folder = Path(slicer.app.temporaryPath) / "OssificationDetectorTest" / name
-    folder.mkdir(parents=True, exist_ok=True)
+    shutil.rmtree(folder, ignore_errors=True)
+    folder.mkdir(parents=True)
     return folder
 
 
