@@ -162,6 +162,7 @@ class OssificationDetectorLogic(ScriptedLoadableModuleLogic):
         self.fileForInstance = fileForInstance
         self._detector = None
         self._detectorKey = None
+        self.lastDetectionWarnings = []
 
     def getParameterNode(self):
         return OssificationDetectorParameterNode(super().getParameterNode())
@@ -199,11 +200,17 @@ class OssificationDetectorLogic(ScriptedLoadableModuleLogic):
         return dicom_file_of_volume(volumeNode, lookup)
 
     def detect(self, volumeNode, model="default", device="auto", threshold=0.5):
-        """Detect on a volume; replaces its previous detection ROIs. Returns the new ROI nodes."""
-        from OssificationDetectorLib.detections_mrml import detect_volume
+        """Detect on a volume; replaces its previous detection ROIs. Returns the new ROI nodes.
 
-        return detect_volume(self.scene, volumeNode, self.detector(model, device), threshold, model,
-                             dicom_file=self.dicomFile(volumeNode))
+        The detector's remarks about the radiograph (a right hand, a turned image, areas missing)
+        are kept in lastDetectionWarnings.
+        """
+        from OssificationDetectorLib.detections_mrml import detect_volume_with_warnings
+
+        rois, self.lastDetectionWarnings = detect_volume_with_warnings(
+            self.scene, volumeNode, self.detector(model, device), threshold, model,
+            dicom_file=self.dicomFile(volumeNode))
+        return rois
 
     def detectionNodes(self, volumeNode):
         from OssificationDetectorLib.mrml import detection_rois

@@ -113,9 +113,11 @@ class DetectSection:
             rois = self.logic.detect(volume, parameters.model, parameters.device, parameters.threshold)
             slicer.util.setSliceViewerLayers(background=volume, fit=True)
             shown = sum(1 for roi in rois if roi.GetDisplayVisibility())
-            self.setStatus(_("{count} ossification areas found in {seconds:.1f} s; {shown} shown at score "
-                             "{threshold:.2f} or more.").format(count=len(rois), seconds=time.time() - start,
-                                                                 shown=shown, threshold=parameters.threshold))
+            status = _("{count} ossification areas found in {seconds:.1f} s; {shown} shown at score "
+                       "{threshold:.2f} or more.").format(count=len(rois), seconds=time.time() - start,
+                                                           shown=shown, threshold=parameters.threshold)
+            # How the hand lay (right hand, turned image) and what is missing, one line each.
+            self.setStatus("\n".join([status] + list(self.logic.lastDetectionWarnings)))
         self.refreshResults()
 
     def onThresholdChanged(self, value):

@@ -68,7 +68,8 @@ def cmd_detect(args):
     from .images import read_radiograph
 
     files = image_files(args.inputs)
-    detector = Detector(args.model, device=args.device, threshold=args.threshold, threads=args.threads)
+    detector = Detector(args.model, device=args.device, threshold=args.threshold, threads=args.threads,
+                        orientations=args.orientations)
     # Batches only help a GPU; on the CPU one image at a time keeps memory low.
     chunk = detector.batch_size if detector.device.type != "cpu" else 1
     entries = []
@@ -76,8 +77,11 @@ def cmd_detect(args):
     for start in range(0, len(files), chunk):
         paths = files[start:start + chunk]
         radiographs = [read_radiograph(path) for path in paths]
-        for path, radiograph, boxes in zip(paths, radiographs, detector.detect_batch(radiographs)):
+        for path, radiograph, result in zip(paths, radiographs, detector.detect_batch_with_report(radiographs)):
+            boxes = result.boxes
             entries.append((str(path), radiograph.width, radiograph.height, boxes))
+            for warning in result.warnings:  # about the radiograph, so shown even with --quiet
+                _warn(bar, f"{path}: {warning}")
             if args.overlay:
                 from .overlay import write_overlay
 
@@ -162,7 +166,9 @@ def _write_training_report(config, result, folder):
     _, validation = split_items(items, config.val_list, config.val_fraction, config.seed)
     if not validation:
         return None
-    detector = Detector(result.output, device=config.device, threshold=0.05, threads=config.threads)
+    # The model as trained, on the images as they are: no orientation search.
+    detector = Detector(result.output, device=config.device, threshold=0.05, threads=config.threads,
+                        orientations="upright")
     detections = detector.detect_batch([item.path for item in validation])
     title = f"{Path(result.output).stem}: validation ({len(validation)} images)"
     return write_report(evaluate(detections, [item.annotation for item in validation]), folder, title=title)
@@ -273,6 +279,14 @@ def _progress(items, desc, quiet=False):
     return tqdm(items, desc=desc, unit="image", dynamic_ncols=True)
 
 
+def _warn(bar, text):
+    """One line on stderr, above the progress bar when there is one."""
+    if hasattr(bar, "write"):
+        bar.write(text, file=sys.stderr)
+    else:
+        print(text, file=sys.stderr)
+
+
 def _say(args, text):
     if not getattr(args, "quiet", False):
         print(text, file=sys.stderr if getattr(args, "progress_json", False) else sys.stdout)
@@ -298,6 +312,9 @@ def parser():
     p.add_argument("--output", required=True, help="detections.json to write")
     p.add_argument("--overlay", help="folder for PNGs with the boxes drawn")
     p.add_argument("--model", default="default", help="registered model name or model file")
+    p.add_argument("--orientations", default="auto", choices=("auto", "upright"),
+                   help="auto: when no upright left hand is found, also try the radiograph turned and mirrored "
+                        "(right hands, flipped or turned images); upright: the image as it is")
     common(p)
     p.set_defaults(run=cmd_detect)
 

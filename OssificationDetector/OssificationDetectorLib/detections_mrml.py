@@ -101,9 +101,18 @@ def detect_volume(scene, volume_node, detector, threshold, model_name="default",
     threshold can later show them without detecting again. dicom_file: the volume's DICOM file,
     whose pixels are detected on (see radiograph_from_volume).
     """
+    return detect_volume_with_warnings(scene, volume_node, detector, threshold, model_name, dicom_file)[0]
+
+
+def detect_volume_with_warnings(scene, volume_node, detector, threshold, model_name="default", dicom_file=None):
+    """detect_volume, and the detector's remarks about the radiograph (a right hand, a turned image,
+    areas missing; one line each) when it gives them (Detector.detect_with_report)."""
     radiograph = radiograph_from_volume(volume_node, dicom_file)
-    boxes = detector.detect(radiograph)
-    return show_detections(boxes, scene, volume_node, model_name, threshold)
+    if hasattr(detector, "detect_with_report"):
+        boxes, warnings, _ = detector.detect_with_report(radiograph)
+    else:
+        boxes, warnings = detector.detect(radiograph), []
+    return show_detections(boxes, scene, volume_node, model_name, threshold), list(warnings)
 
 
 def is_shown(roi_node, threshold):
