@@ -75,6 +75,11 @@ def ui_parameter_bindings():
     return bindings
 
 
+def is_ui(node):
+    """`ui` or `<anything>.ui`: the object that holds the .ui's widgets."""
+    return (isinstance(node, ast.Name) and node.id == "ui") or (isinstance(node, ast.Attribute) and node.attr == "ui")
+
+
 def widget_uses(path):
     """[(widget name, member or None, line)] for every `ui.<widget>[.<member>]` in a file.
 
@@ -86,10 +91,7 @@ def widget_uses(path):
     for node in ast.walk(tree):
         if not isinstance(node, ast.Attribute):
             continue
-        owner = node.value
-        is_ui = (isinstance(owner, ast.Name) and owner.id == "ui") or \
-            (isinstance(owner, ast.Attribute) and owner.attr == "ui")
-        if not is_ui:
+        if not is_ui(node.value):
             continue
         parent = parents.get(node)
         member = parent.attr if isinstance(parent, ast.Attribute) and parent.value is node else None
@@ -117,6 +119,49 @@ def test_every_widget_the_code_uses_is_in_the_ui_with_a_fitting_class(path):
         allowed = MEMBER_CLASSES[member]
         if allowed is not ANY and widgets[name] not in allowed:
             problems.append(f"{where}: {name} is a {widgets[name]}, which has no {member!r}")
+    assert not problems, "\n".join(problems)
+
+
+# Signals with the arguments Qt declares them with: connect() with any other string never fires.
+SIGNATURES = {
+    "clicked": {"clicked()", "clicked(bool)"}, "toggled": {"toggled(bool)"}, "activated": {"activated(int)"},
+    "currentIndexChanged": {"currentIndexChanged(int)"}, "currentTextChanged": {"currentTextChanged(QString)"},
+    "textChanged": {"textChanged(QString)"}, "cellClicked": {"cellClicked(int,int)"},
+    "currentNodeChanged": {"currentNodeChanged(vtkMRMLNode*)", "currentNodeChanged(bool)"},
+    "itemSelectionChanged": {"itemSelectionChanged()"}, "contentsCollapsed": {"contentsCollapsed(bool)"},
+    "currentPathChanged": {"currentPathChanged(QString)"}, "directoryChanged": {"directoryChanged(QString)"},
+}
+INT_VALUES = {"QSpinBox", "QSlider"}  # valueChanged(int); the other NUMBERS send valueChanged(double)
+
+
+def connected_signals(path):
+    """[(widget name, signal as written, line)] for every ui.<widget>.connect("signal(args)", ...)."""
+    signals = []
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "connect"
+                and isinstance(node.func.value, ast.Attribute) and node.args
+                and isinstance(node.args[0], ast.Constant)):
+            continue
+        if is_ui(node.func.value.value):
+            signals.append((node.func.value.attr, str(node.args[0].value).replace(" ", ""), node.lineno))
+    return signals
+
+
+@pytest.mark.parametrize("path", PANEL_FILES, ids=lambda p: p.name)
+def test_connected_signals_have_the_arguments_qt_declares(path):
+    widgets = ui_widgets()
+    problems = []
+    for name, signal, line in connected_signals(path):
+        member = signal.split("(")[0]
+        if member == "valueChanged":
+            allowed = {"valueChanged(int)" if widgets.get(name) in INT_VALUES else "valueChanged(double)"}
+        else:
+            allowed = SIGNATURES.get(member)
+        if allowed is None:
+            problems.append(f"{path.name}:{line} {signal}: not in SIGNATURES; add it as Qt declares it")
+        elif signal not in allowed:
+            problems.append(f"{path.name}:{line} ui.{name}.connect({signal!r}): a {widgets.get(name)} has "
+                            f"{' or '.join(sorted(allowed))}")
     assert not problems, "\n".join(problems)
 
 
