@@ -6,6 +6,7 @@
   convert SRC DST --format voc|coco|yolo
   import SOURCE --kind hand-keypoints|rus-bones --output FOLDER
   benchmark [IMAGE_OR_FOLDER...] [--model NAME_OR_PATH]
+  pseudo-label IMAGE_OR_FOLDER... --output FOLDER [--model NAME_OR_PATH] [--min-score 0.7]
   models
 
 User errors print one line starting with "error:" and exit with status 2; no traceback.
@@ -252,6 +253,12 @@ def cmd_benchmark(args):
     return run_command(args)
 
 
+def cmd_pseudo_label(args):
+    from .pseudo_labels import run_command
+
+    return run_command(args, image_files(args.inputs), lambda text: _say(args, text))
+
+
 def cmd_models(args):
     from .registry import list_models
 
@@ -378,6 +385,13 @@ def parser():
     p = sub.add_parser("benchmark", help="time detection and memory, beside fasterrcnn_resnet50_fpn")
     benchmark_arguments(p)
     p.set_defaults(run=cmd_benchmark)
+
+    from .pseudo_labels import add_arguments as pseudo_label_arguments
+
+    p = sub.add_parser("pseudo-label", help="label unannotated radiographs with a model, keeping only complete hands")
+    pseudo_label_arguments(p)
+    common(p)
+    p.set_defaults(run=cmd_pseudo_label)
 
     p = sub.add_parser("models", help="list the available models")
     p.add_argument("--json", action="store_true")
