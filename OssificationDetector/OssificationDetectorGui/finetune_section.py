@@ -111,9 +111,13 @@ class FinetuneSection(PanelSection):
         with slicer.util.tryWithErrorDisplay(_("Training could not start."), waitCursor=True):
             from OssificationDetectorGui.torch_setup import ensureTorch
 
+            dataset = self.ui.trainDatasetPathLineEdit.currentPath.strip()
+            if not dataset:  # Path("") would be Slicer's working folder
+                raise ValueError(_("Choose the dataset folder to train on: the Annotate section's, or a Pascal VOC, "
+                                   "COCO or YOLO dataset."))
             ensureTorch()  # the training process uses the torch installed in Slicer
             job = finetune_job(
-                self.ui.trainDatasetPathLineEdit.currentPath, self.ui.newModelNameLineEdit.text,
+                dataset, self.ui.newModelNameLineEdit.text,
                 base=self.ui.baseModelComboBox.currentData or None, epochs=self.ui.epochsSpinBox.value,
                 device=self.ui.trainDeviceComboBox.currentText, python=slicerPython(),
                 base_env=slicer.util.startupEnvironment())
