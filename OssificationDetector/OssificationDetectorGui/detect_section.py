@@ -79,21 +79,20 @@ class DetectSection:
 
     def populateModels(self):
         """The registered models: the bundled ones (models.json) and the user's trained ones."""
-        with slicer.util.tryWithErrorDisplay(_("The model registry could not be read."), waitCursor=True):
-            names = self.logic.modelNames()
-            combo = self.ui.modelComboBox
-            wasBlocked = combo.blockSignals(True)
-            combo.clear()
-            for name in names:
-                combo.addItem(name)
-            combo.blockSignals(wasBlocked)
-            parameters = self.parameters()
-            if parameters and parameters.model in names:
-                combo.currentIndex = names.index(parameters.model)
-            elif names:
-                self.onModelChanged(combo.currentIndex)
-            if not names:
-                self.setStatus(_("No model is registered: train one (Finetune) or reinstall the extension."))
+        names = modelNamesOrErrorDisplay(self.logic)
+        combo = self.ui.modelComboBox
+        wasBlocked = combo.blockSignals(True)
+        combo.clear()
+        for name in names:
+            combo.addItem(name)
+        combo.blockSignals(wasBlocked)
+        parameters = self.parameters()
+        if parameters and parameters.model in names:
+            combo.currentIndex = names.index(parameters.model)
+        elif names:
+            self.onModelChanged(combo.currentIndex)
+        if not names:
+            self.setStatus(_("No model is registered: train one (Finetune) or reinstall the extension."))
         self.updateButtons()
 
     def onModelChanged(self, index):
@@ -188,3 +187,13 @@ class DetectSection:
                     item.setForeground(qt.QBrush(qt.QColor("gray")))
                 table.setItem(row, column, item)
         self.updateButtons()
+
+
+def modelNamesOrErrorDisplay(logic):
+    """The registered model names; an unreadable registry is shown to the user, not raised, so the
+    panel still opens (the message names the file to fix or delete)."""
+    try:
+        return logic.modelNames()
+    except ValueError as error:  # RegistryError
+        slicer.util.errorDisplay(_("The model registry could not be read.") + "\n" + str(error))
+        return []

@@ -15,6 +15,7 @@ from slicer.i18n import tr as _
 
 from OssificationDetectorLib.training_job import CANCELLED, FAILED, FINISHED, report_folder_for
 
+from OssificationDetectorGui.detect_section import modelNamesOrErrorDisplay
 from OssificationDetectorGui.panel_section import DATASET_SETTING, PanelSection
 
 POLL_MILLISECONDS = 500
@@ -96,9 +97,8 @@ class FinetuneSection(PanelSection):
         combo = self.ui.baseModelComboBox
         current = combo.currentData
         combo.clear()
-        with slicer.util.tryWithErrorDisplay(_("The model registry could not be read.")):
-            for name in self.logic.modelNames():
-                combo.addItem(name, name)
+        for name in modelNamesOrErrorDisplay(self.logic):
+            combo.addItem(name, name)
         combo.addItem(_("none: a new detector from ImageNet backbone weights"), "")
         index = combo.findData(current if current is not None else "default")
         combo.currentIndex = max(0, index)
