@@ -16,7 +16,7 @@ def teacher():
 
     if not (bundled_models_dir() / "models.json").is_file():
         pytest.skip("no bundled default model in Resources/Models")
-    return Detector("default", device="cpu", threads=1)
+    return Detector("default", device="cpu", threads=1, orientations="upright")
 
 
 @pytest.fixture(scope="module")

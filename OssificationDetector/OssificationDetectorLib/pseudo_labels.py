@@ -113,7 +113,10 @@ def run_command(args, files, say):
     """Pseudo-label `files` as args says; say(text) reports the yield."""
     from .detect import Detector
 
-    detector = Detector(args.model, device=args.device, threshold=args.threshold, threads=args.threads)
+    # Only upright left hands are kept: detecting turned and mirrored views as well would only slow
+    # the rejection of the others.
+    detector = Detector(args.model, device=args.device, threshold=args.threshold, threads=args.threads,
+                        orientations="upright")
     bar = None
     if not args.quiet and len(files) > 1:
         from tqdm import tqdm
