@@ -1,157 +1,24 @@
-"""Annotation formats: VOC, COCO, YOLO, datasets, detections.json and atomic writes.
+"""Annotation formats: VOC, COCO, YOLO and detections.json (datasets of them: test_datasets.py; atomic
+writes: test_atomic_writes.py).
 
 "Lossless" here means: VOC, COCO and detections.json give back exactly the same floats; YOLO stores
 centre and size normalised by the image size, so its corners come back within 1e-9 px (in practice
 about 1e-13) and it has no field for a box's digit.
 """
 import json
-import os
-import random
-import shutil
 import xml.etree.ElementTree as ET
-from itertools import permutations
 
 import pytest
 
-from OssificationDetectorLib import atomic
+from annotation_samples import YOLO_TOLERANCE_PX, assert_same_within, synthetic_images, write_blank_pngs
 from OssificationDetectorLib.annotation_io import AnnotationFormatError
-from OssificationDetectorLib.atomic import atomic_write_bytes, atomic_write_text, atomic_writer
 from OssificationDetectorLib.boxes import AnnotatedImage, Box
 from OssificationDetectorLib.coco import read_coco, write_coco
-from OssificationDetectorLib.datasets import (
-    DatasetError, MissingImageError, convert_dataset, load_dataset, save_dataset,
-)
+from OssificationDetectorLib.datasets import load_dataset
 from OssificationDetectorLib.detections_json import read_detections_json, write_detections_json
 from OssificationDetectorLib.taxonomy import CLASSES, UnknownClassError
 from OssificationDetectorLib.voc import read_voc, write_voc
 from OssificationDetectorLib.yolo import read_yolo, write_yolo
-
-YOLO_TOLERANCE_PX = 1e-9
-
-
-def synthetic_images(seed=7, count=3):
-    """Images with awkward float boxes: many digits, thirds, tiny and edge boxes, scores and digits."""
-    rng = random.Random(seed)
-    images = []
-    for i in range(count):
-        width, height = rng.randint(300, 1200), rng.randint(300, 1600)
-        boxes = [Box("DIP", 0.1, 1 / 3, 0.3 + 1e-7, 2 / 3, score=0.987654321012345, digit=3)]
-        for label in CLASSES:
-            x1, y1 = rng.uniform(0, width - 50), rng.uniform(0, height - 50)
-            boxes.append(Box(label, x1, y1, x1 + rng.uniform(0.01, 49), y1 + rng.uniform(0.01, 49),
-                             score=rng.random() if rng.random() < 0.5 else None))
-        boxes.append(Box("Wrist", width - 10.125, height - 20.5, float(width), float(height)))
-        boxes.append(Box("MCP", 43.6, 10, 125.3, 50.5))  # 43.6 + (125.3 - 43.6) != 125.3 in floats
-        images.append(AnnotatedImage(f"synthetic_{i}.png", width, height, boxes))
-    return images
-
-
-def write_blank_pngs(images, folder):
-    from PIL import Image
-
-    folder.mkdir(parents=True, exist_ok=True)
-    for ann in images:
-        Image.new("L", (ann.width, ann.height), 0).save(folder / ann.file)
-
-
-def assert_same_within(got, expected, tolerance, keep_digits=True):
-    assert [g.file for g in got] == [e.file for e in expected]
-    for g, e in zip(got, expected):
-        assert (g.width, g.height) == (e.width, e.height)
-        assert [b.label for b in g.boxes] == [b.label for b in e.boxes]
-        assert [b.score for b in g.boxes] == [b.score for b in e.boxes]
-        if keep_digits:
-            assert [b.digit for b in g.boxes] == [b.digit for b in e.boxes]
-        for gb, eb in zip(g.boxes, e.boxes):
-            assert max(abs(a - b) for a, b in zip(gb.coords, eb.coords)) <= tolerance
-
-
-def by_name(images):
-    return sorted(images, key=lambda a: a.file)
-
-
-# ---------- atomic writes ----------
-
-def test_atomic_write_creates_folders_and_replaces(tmp_path):
-    target = tmp_path / "new" / "deeper" / "file.txt"
-    atomic_write_text(target, "first")
-    atomic_write_bytes(target, b"second")
-    assert target.read_bytes() == b"second"
-    assert os.listdir(target.parent) == ["file.txt"]
-
-
-def test_exception_inside_atomic_writer_keeps_previous_file(tmp_path):
-    target = tmp_path / "annotations.json"
-    target.write_text("previous")
-    with pytest.raises(RuntimeError, match="interrupted"):
-        with atomic_writer(target) as stream:
-            stream.write("half of the new con")
-            raise RuntimeError("interrupted")
-    assert target.read_text() == "previous"
-    assert os.listdir(tmp_path) == ["annotations.json"]
-
-
-def test_failing_rename_keeps_previous_file(tmp_path, monkeypatch):
-    """A crash at the last step (the rename) leaves the old file and no temporary file."""
-    target = tmp_path / "4221.xml"
-    target.write_text("previous")
-
-    def fail(*args):
-        raise OSError("disk gone")
-
-    monkeypatch.setattr(atomic.os, "replace", fail)
-    with pytest.raises(OSError, match="disk gone"):
-        write_voc(AnnotatedImage("4221.png", 10, 10, [Box("DIP", 1, 1, 2, 2)]), target)
-    assert target.read_text() == "previous"
-    assert os.listdir(tmp_path) == ["4221.xml"]
-
-
-def test_writer_that_raises_midway_keeps_previous_coco(tmp_path, monkeypatch):
-    """A COCO dataset file whose serialisation fails after half of it was written."""
-    target = tmp_path / "annotations.json"
-    write_coco(synthetic_images(), target)
-    before = target.read_bytes()
-    real_writer = atomic.atomic_writer
-
-    class HalfStream:
-        def __init__(self, stream):
-            self.stream = stream
-
-        def write(self, text):
-            self.stream.write(text[: len(text) // 2])
-            raise OSError("no space left on device")
-
-    def half_writer(path, *args, **kwargs):
-        context = real_writer(path, *args, **kwargs)
-
-        class Wrapper:
-            def __enter__(self):
-                return HalfStream(context.__enter__())
-
-            def __exit__(self, *exc):
-                return context.__exit__(*exc)
-
-        return Wrapper()
-
-    monkeypatch.setattr(atomic, "atomic_writer", half_writer)
-    with pytest.raises(OSError, match="no space"):
-        write_coco(synthetic_images(seed=8), target)
-    assert target.read_bytes() == before
-    assert os.listdir(tmp_path) == ["annotations.json"]
-
-
-def test_atomic_write_keeps_permissions(tmp_path):
-    target = tmp_path / "shared.txt"
-    target.write_text("old")
-    os.chmod(target, 0o640)
-    atomic_write_text(target, "new")
-    assert target.stat().st_mode & 0o777 == 0o640
-
-
-def test_atomic_writer_rejects_append_mode(tmp_path):
-    with pytest.raises(ValueError, match="mode"):
-        with atomic_writer(tmp_path / "x", "a"):
-            pass
 
 
 # ---------- Pascal VOC ----------
@@ -344,123 +211,6 @@ def test_yolo_label_without_image_is_an_error(tmp_path):
     write_yolo([AnnotatedImage("a.png", 20, 10), AnnotatedImage("lost.png", 20, 10)], tmp_path)
     with pytest.raises(AnnotationFormatError, match="lost.txt"):
         read_yolo(tmp_path)
-
-
-# ---------- datasets and conversions ----------
-
-def test_load_sample_voc_dataset_finds_images(sample_voc_dir):
-    dataset = load_dataset(sample_voc_dir)
-    assert dataset.format == "voc" and len(dataset.images) == 3
-    for ann in dataset.images:
-        assert dataset.image_path(ann) == sample_voc_dir.parent / "radiographs" / ann.file
-
-
-@pytest.mark.parametrize("first, second", list(permutations(["voc", "coco", "yolo"], 2)))
-def test_conversions_between_every_pair(sample_voc_dir, tmp_path, first, second):
-    original = by_name(load_dataset(sample_voc_dir).images)
-    convert_dataset(sample_voc_dir, tmp_path / first, first)
-    converted = convert_dataset(tmp_path / first, tmp_path / second, second)
-    reloaded = load_dataset(tmp_path / second)
-    assert reloaded.format == second
-    tolerance = YOLO_TOLERANCE_PX if "yolo" in (first, second) else 0.0
-    assert_same_within(by_name(reloaded.images), original, tolerance)
-    assert_same_within(by_name(converted.images), original, tolerance)
-    for ann in reloaded.images:
-        copied = reloaded.image_path(ann)
-        assert copied.is_relative_to(tmp_path / second)
-        assert copied.read_bytes() == (sample_voc_dir.parent / "radiographs" / ann.file).read_bytes()
-
-
-def test_synthetic_dataset_round_trips_through_all_formats(tmp_path):
-    images = synthetic_images()
-    write_blank_pngs(images, tmp_path / "src" / "images")
-    write_coco(images, tmp_path / "src" / "annotations.json")
-    current = tmp_path / "src"
-    for fmt in ("voc", "coco"):
-        convert_dataset(current, tmp_path / fmt, fmt)
-        current = tmp_path / fmt
-        assert load_dataset(current).images == images  # exact, digits and scores included
-    convert_dataset(current, tmp_path / "yolo", "yolo")
-    assert_same_within(load_dataset(tmp_path / "yolo").images, images, YOLO_TOLERANCE_PX, keep_digits=False)
-
-
-def test_load_dataset_detects_each_layout(sample_voc_dir, tmp_path):
-    save_dataset(load_dataset(sample_voc_dir), tmp_path / "c", "coco")
-    assert load_dataset(tmp_path / "c" / "annotations.json").format == "coco"
-    assert load_dataset(tmp_path / "c").format == "coco"
-    shutil.move(tmp_path / "c" / "annotations.json", tmp_path / "c" / "instances_val.json")
-    assert load_dataset(tmp_path / "c").format == "coco"  # the only JSON file
-    save_dataset(load_dataset(sample_voc_dir), tmp_path / "v", "voc")
-    assert sorted(os.listdir(tmp_path / "v")) == ["Annotations", "JPEGImages"]
-    assert load_dataset(tmp_path / "v").format == "voc"
-    save_dataset(load_dataset(sample_voc_dir), tmp_path / "y", "yolo")
-    assert load_dataset(tmp_path / "y").format == "yolo"
-    assert load_dataset(tmp_path / "y" / "classes.txt").format == "yolo"
-
-
-def test_explicit_image_root(sample_voc_dir, tmp_path):
-    shutil.copytree(sample_voc_dir, tmp_path / "boxes")
-    pictures = sample_voc_dir.parent / "radiographs"
-    dataset = load_dataset(tmp_path / "boxes", image_root=pictures)
-    assert dataset.image_path(dataset.images[0]).parent == pictures
-
-
-def test_empty_folder_is_an_error(tmp_path):
-    with pytest.raises(DatasetError, match="holds no annotations: expected Pascal VOC"):
-        load_dataset(tmp_path)
-    with pytest.raises(DatasetError, match="does not exist"):
-        load_dataset(tmp_path / "nowhere")
-    with pytest.raises(DatasetError, match="format 'csv'"):
-        load_dataset(tmp_path, format="csv")
-
-
-def test_missing_image_is_an_error(sample_voc_dir, tmp_path):
-    shutil.copy(sample_voc_dir / "4221.xml", tmp_path / "4221.xml")
-    with pytest.raises(MissingImageError, match="'4221.png'"):
-        load_dataset(tmp_path)
-    dataset = load_dataset(tmp_path, check_images=False)
-    with pytest.raises(MissingImageError):
-        save_dataset(dataset, tmp_path / "out", "coco")
-    assert not (tmp_path / "out").exists()  # nothing half written
-
-
-def test_image_of_another_size_is_an_error(sample_voc_dir, tmp_path):
-    write_blank_pngs([AnnotatedImage("4221.png", 100, 100)], tmp_path)
-    shutil.copy(sample_voc_dir / "4221.xml", tmp_path / "4221.xml")
-    with pytest.raises(DatasetError, match="100 x 100 px but its annotation says 523 x 682"):
-        load_dataset(tmp_path)
-
-
-def test_class_outside_the_six_in_a_dataset(sample_voc_dir, tmp_path):
-    text = (sample_voc_dir / "4221.xml").read_text().replace("<name>Ulna</name>", "<name>Femur</name>")
-    (tmp_path / "4221.xml").write_text(text)
-    with pytest.raises(UnknownClassError, match="4221.xml.*'Femur'"):
-        load_dataset(tmp_path)
-
-
-def test_save_never_replaces_a_different_image(sample_voc_dir, tmp_path):
-    dataset = load_dataset(sample_voc_dir)
-    write_blank_pngs([AnnotatedImage("4221.png", 5, 5)], tmp_path / "images")
-    with pytest.raises(DatasetError, match="different image"):
-        save_dataset(dataset, tmp_path, "coco")
-    save_dataset(dataset, tmp_path / "again", "coco")
-    save_dataset(load_dataset(tmp_path / "again"), tmp_path / "again", "coco")  # onto itself: fine
-
-
-def test_save_can_hard_link_images(sample_voc_dir, tmp_path):
-    shutil.copytree(sample_voc_dir.parent, tmp_path / "src")
-    saved = save_dataset(load_dataset(tmp_path / "src" / "ossification-voc"), tmp_path / "out", "yolo", link=True)
-    linked = saved.image_path(saved.images[0])
-    assert os.path.samefile(linked, tmp_path / "src" / "radiographs" / saved.images[0].file)
-
-
-def test_two_images_with_one_name_are_refused(tmp_path):
-    images = [AnnotatedImage("a.png", 4, 4), AnnotatedImage("a.jpg", 4, 4)]
-    write_blank_pngs(images, tmp_path / "src")
-    from OssificationDetectorLib.datasets import Dataset
-
-    with pytest.raises(DatasetError, match="'a'"):
-        save_dataset(Dataset(tmp_path / "src", images, "coco"), tmp_path / "out", "voc")
 
 
 # ---------- detections.json ----------
