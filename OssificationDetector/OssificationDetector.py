@@ -168,7 +168,7 @@ class OssificationDetectorLogic(ScriptedLoadableModuleLogic):
         return OssificationDetectorParameterNode(super().getParameterNode())
 
     def modelNames(self):
-        from OssificationDetectorLib.registry import list_models
+        from OssificationDetectorLib.model.registry import list_models
 
         return [model["name"] for model in list_models()]
 
@@ -178,7 +178,7 @@ class OssificationDetectorLogic(ScriptedLoadableModuleLogic):
             from OssificationDetectorGui.torch_setup import ensureTorch
 
             ensureTorch()
-            from OssificationDetectorLib.detect import Detector
+            from OssificationDetectorLib.detection.detect import Detector
 
             self._detector, self._detectorKey = None, None  # free the previous model before loading the next
             self._detector = Detector(model, device=device, threshold=self.DETECTION_FLOOR)
@@ -189,9 +189,9 @@ class OssificationDetectorLogic(ScriptedLoadableModuleLogic):
         """The DICOM file a volume was loaded from (DICOM module, or a .dcm file dropped onto Slicer), or None.
 
         Detection and the dataset read their pixels from it: Slicer's volume may hold MONOCHROME1 values
-        as stored (bone dark) and has no VOI LUT applied (see OssificationDetectorLib.dicom_source).
+        as stored (bone dark) and has no VOI LUT applied (see OssificationDetectorLib.io.dicom_source).
         """
-        from OssificationDetectorLib.dicom_source import dicom_file_of_volume
+        from OssificationDetectorLib.io.dicom_source import dicom_file_of_volume
 
         lookup = self.fileForInstance
         if lookup is None:
@@ -205,7 +205,7 @@ class OssificationDetectorLogic(ScriptedLoadableModuleLogic):
         The detector's remarks about the radiograph (a right hand, a turned image, areas missing)
         are kept in lastDetectionWarnings.
         """
-        from OssificationDetectorLib.detections_mrml import detect_volume_with_warnings
+        from OssificationDetectorLib.mrml.detections import detect_volume_with_warnings
 
         rois, self.lastDetectionWarnings = detect_volume_with_warnings(
             self.scene, volumeNode, self.detector(model, device), threshold, model,
@@ -213,28 +213,28 @@ class OssificationDetectorLogic(ScriptedLoadableModuleLogic):
         return rois
 
     def detectionNodes(self, volumeNode):
-        from OssificationDetectorLib.mrml import detection_rois
+        from OssificationDetectorLib.mrml.bridge import detection_rois
 
         return detection_rois(self.scene, volumeNode)
 
     def applyThreshold(self, volumeNode, threshold):
-        from OssificationDetectorLib.detections_mrml import apply_threshold
+        from OssificationDetectorLib.mrml.detections import apply_threshold
 
         return apply_threshold(self.scene, volumeNode, threshold)
 
     def setReview(self, roiNodes, state, threshold):
-        from OssificationDetectorLib.detections_mrml import set_review
+        from OssificationDetectorLib.mrml.detections import set_review
 
         for roiNode in roiNodes:
             set_review(roiNode, state, threshold)
 
     def clear(self, volumeNode):
-        from OssificationDetectorLib.detections_mrml import remove_detections
+        from OssificationDetectorLib.mrml.detections import remove_detections
 
         return remove_detections(self.scene, volumeNode)
 
     def exportReviewed(self, volumeNode, folder):
-        from OssificationDetectorLib.detections_mrml import export_reviewed
+        from OssificationDetectorLib.mrml.detections import export_reviewed
 
         return export_reviewed(self.scene, volumeNode, folder, dicom_file=self.dicomFile(volumeNode))
 

@@ -3,8 +3,8 @@ comparison within a tolerance (YOLO_TOLERANCE_PX: why YOLO is not exact, see tes
 """
 import random
 
-from OssificationDetectorLib.boxes import AnnotatedImage, Box
-from OssificationDetectorLib.taxonomy import CLASSES
+from OssificationDetectorLib.core.boxes import AnnotatedImage, Box
+from OssificationDetectorLib.core.taxonomy import CLASSES
 
 YOLO_TOLERANCE_PX = 1e-9
 

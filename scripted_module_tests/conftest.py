@@ -67,8 +67,8 @@ def tiny_model_file(tmp_path_factory):
     model file (random weights still give scored boxes, enough to test the detection plumbing)."""
     import torch
 
-    from OssificationDetectorLib.checkpoints import model_metadata, save_model
-    from OssificationDetectorLib.model import build_model
+    from OssificationDetectorLib.model.checkpoints import model_metadata, save_model
+    from OssificationDetectorLib.model.architectures import build_model
 
     torch.manual_seed(0)
     model = build_model("mobilenet_v2_fpn", init="none", min_size=128, max_size=160)

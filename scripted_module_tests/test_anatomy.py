@@ -3,14 +3,14 @@ from dataclasses import replace
 
 import pytest
 
-from OssificationDetectorLib.anatomy import hand_side, hand_warnings, postprocess, remove_duplicates
-from OssificationDetectorLib.box_transforms import flipped_and_turned
-from OssificationDetectorLib.boxes import Box
-from OssificationDetectorLib.hand_template import (
+from OssificationDetectorLib.detection.anatomy import hand_side, hand_warnings, postprocess, remove_duplicates
+from OssificationDetectorLib.core.box_transforms import flipped_and_turned
+from OssificationDetectorLib.core.boxes import Box
+from OssificationDetectorLib.core.hand_template import (
     IncompleteHandError, Similarity, default_template, fit_similarity, learn_template,
 )
-from OssificationDetectorLib.taxonomy import EXPECTED_COUNTS, expected_area_names
-from OssificationDetectorLib.voc import read_voc
+from OssificationDetectorLib.core.taxonomy import EXPECTED_COUNTS, expected_area_names
+from OssificationDetectorLib.annotations.voc import read_voc
 
 
 @pytest.fixture

@@ -4,11 +4,11 @@ import os
 import pytest
 
 from annotation_samples import synthetic_images
-from OssificationDetectorLib import atomic
-from OssificationDetectorLib.atomic import atomic_write_bytes, atomic_write_text, atomic_writer
-from OssificationDetectorLib.boxes import AnnotatedImage, Box
-from OssificationDetectorLib.coco import write_coco
-from OssificationDetectorLib.voc import write_voc
+from OssificationDetectorLib.core import atomic
+from OssificationDetectorLib.core.atomic import atomic_write_bytes, atomic_write_text, atomic_writer
+from OssificationDetectorLib.core.boxes import AnnotatedImage, Box
+from OssificationDetectorLib.annotations.coco import write_coco
+from OssificationDetectorLib.annotations.voc import write_voc
 
 
 def test_atomic_write_creates_folders_and_replaces(tmp_path):

@@ -2,7 +2,7 @@
 import numpy as np
 import pytest
 
-from OssificationDetectorLib.augment import AugmentConfig, augment, clip_boxes, rotate
+from OssificationDetectorLib.training.augment import AugmentConfig, augment, clip_boxes, rotate
 
 
 def _blob_image(height=120, width=160, box=(100, 20, 130, 50)):
@@ -51,7 +51,7 @@ def test_augment_is_repeatable_keeps_the_range_and_does_not_mirror():
 
 
 def test_training_samples_depend_on_seed_epoch_and_index_only(sample_voc_dir):
-    from OssificationDetectorLib.training_data import TrainingImages, load_items
+    from OssificationDetectorLib.training.training_data import TrainingImages, load_items
 
     items, _ = load_items([sample_voc_dir])
     first = TrainingImages(items, 192, 256, AugmentConfig(), seed=1)

@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from OssificationDetectorLib.benchmark import (
+from OssificationDetectorLib.evaluation.benchmark import (
     REFERENCE, BenchmarkError, Measurement, format_results, measure, median_size_images, run_benchmark,
 )
 

@@ -1,7 +1,7 @@
 """The annotation checklist: boxes per class against the 17 areas of a left hand."""
-from OssificationDetectorLib.boxes import Box
-from OssificationDetectorLib.checklist import checklist
-from OssificationDetectorLib.taxonomy import CLASSES, DIGITS_OF_CLASS, EXPECTED_COUNTS, expected_area_names
+from OssificationDetectorLib.core.boxes import Box
+from OssificationDetectorLib.annotations.checklist import checklist
+from OssificationDetectorLib.core.taxonomy import CLASSES, DIGITS_OF_CLASS, EXPECTED_COUNTS, expected_area_names
 
 
 def _box(label, digit=None, x=0.0):

@@ -6,8 +6,8 @@ import sys
 import pytest
 from PIL import Image
 
-from OssificationDetectorLib.cli import main
-from OssificationDetectorLib.datasets import load_dataset
+from OssificationDetectorLib.cli.main import main
+from OssificationDetectorLib.annotations.datasets import load_dataset
 
 
 @pytest.fixture
@@ -88,7 +88,7 @@ def test_train_reports_json_progress_and_stops_on_the_stop_file(tmp_path, sample
 
 
 def test_models_lists_bundled_and_user_models(tiny_model_file, tmp_path, monkeypatch, capsys):
-    from OssificationDetectorLib.registry import register_bundled_model, register_user_model, resolve_model
+    from OssificationDetectorLib.model.registry import register_bundled_model, register_user_model, resolve_model
 
     path, sha256 = tiny_model_file
     monkeypatch.setenv("OSSIFICATION_DETECTOR_MODELS", str(tmp_path / "bundled"))

@@ -7,16 +7,16 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from OssificationDetectorLib import atomic
-from OssificationDetectorLib.boxes import Box
-from OssificationDetectorLib.coco import read_coco
-from OssificationDetectorLib.dataset_store import (
+from OssificationDetectorLib.core import atomic
+from OssificationDetectorLib.core.boxes import Box
+from OssificationDetectorLib.annotations.coco import read_coco
+from OssificationDetectorLib.annotations.dataset_store import (
     AnnotationConflictError, DatasetStore, DatasetStoreError, find_in_dataset, import_dataset, pixel_hash,
     save_radiograph_annotations, training_file,
 )
-from OssificationDetectorLib.datasets import load_dataset, save_dataset
-from OssificationDetectorLib.images import radiograph_from_array, read_radiograph
-from OssificationDetectorLib.voc import read_voc
+from OssificationDetectorLib.annotations.datasets import load_dataset, save_dataset
+from OssificationDetectorLib.io.images import radiograph_from_array, read_radiograph
+from OssificationDetectorLib.annotations.voc import read_voc
 
 BOXES = [Box("PIP", 10.25, 20.5, 30.125, 40.75, digit=3), Box("Wrist", 5, 60, 70, 79.5)]
 

@@ -6,12 +6,12 @@ from itertools import permutations
 import pytest
 
 from annotation_samples import YOLO_TOLERANCE_PX, assert_same_within, by_name, synthetic_images, write_blank_pngs
-from OssificationDetectorLib.boxes import AnnotatedImage
-from OssificationDetectorLib.coco import write_coco
-from OssificationDetectorLib.datasets import (
+from OssificationDetectorLib.core.boxes import AnnotatedImage
+from OssificationDetectorLib.annotations.coco import write_coco
+from OssificationDetectorLib.annotations.datasets import (
     DatasetError, MissingImageError, convert_dataset, load_dataset, save_dataset,
 )
-from OssificationDetectorLib.taxonomy import UnknownClassError
+from OssificationDetectorLib.core.taxonomy import UnknownClassError
 
 
 def test_load_sample_voc_dataset_finds_images(sample_voc_dir):
@@ -123,7 +123,7 @@ def test_save_can_hard_link_images(sample_voc_dir, tmp_path):
 def test_two_images_with_one_name_are_refused(tmp_path):
     images = [AnnotatedImage("a.png", 4, 4), AnnotatedImage("a.jpg", 4, 4)]
     write_blank_pngs(images, tmp_path / "src")
-    from OssificationDetectorLib.datasets import Dataset
+    from OssificationDetectorLib.annotations.datasets import Dataset
 
     with pytest.raises(DatasetError, match="'a'"):
         save_dataset(Dataset(tmp_path / "src", images, "coco"), tmp_path / "out", "voc")

@@ -3,12 +3,12 @@ import numpy as np
 import pytest
 import torch
 
-from OssificationDetectorLib.boxes import Box
-from OssificationDetectorLib.checkpoints import load_model
-from OssificationDetectorLib.detect import Detector, suppress_cross_class_duplicates
-from OssificationDetectorLib.images import radiograph_from_array, read_radiograph
-from OssificationDetectorLib.model import build_model
-from OssificationDetectorLib.registry import RegistryError
+from OssificationDetectorLib.core.boxes import Box
+from OssificationDetectorLib.model.checkpoints import load_model
+from OssificationDetectorLib.detection.detect import Detector, suppress_cross_class_duplicates
+from OssificationDetectorLib.io.images import radiograph_from_array, read_radiograph
+from OssificationDetectorLib.model.architectures import build_model
+from OssificationDetectorLib.model.registry import RegistryError
 
 torch.set_num_threads(1)
 
@@ -85,8 +85,8 @@ def test_batch_gives_the_same_boxes_as_one_by_one(tiny_detector, sample_pngs):
 
 
 def test_registered_model_is_checked_against_its_checksum(tiny_model_file, tmp_path, monkeypatch, sample_png):
-    from OssificationDetectorLib.checkpoints import ModelFileError
-    from OssificationDetectorLib.registry import register_bundled_model
+    from OssificationDetectorLib.model.checkpoints import ModelFileError
+    from OssificationDetectorLib.model.registry import register_bundled_model
 
     path, sha256 = tiny_model_file
     folder = tmp_path / "models"
@@ -117,14 +117,14 @@ def test_model_object_can_be_passed_in_memory(tiny_model_file, sample_png):
     counts = {}
     for b in boxes:
         counts[b.label] = counts.get(b.label, 0) + 1
-    from OssificationDetectorLib.taxonomy import EXPECTED_COUNTS
+    from OssificationDetectorLib.core.taxonomy import EXPECTED_COUNTS
     assert all(counts[label] <= EXPECTED_COUNTS[label] for label in counts)  # anatomy post-processing ran
 
 
 def test_reduced_precision_backbone_keeps_float32_boxes(tiny_model_file, sample_png):
     """On a GPU the backbone runs in bf16; the heads stay float32 so box corners are not rounded.
     CPU autocast supports bf16 too, so the same code path is checked here."""
-    from OssificationDetectorLib.model import autocast_backbone
+    from OssificationDetectorLib.model.architectures import autocast_backbone
 
     model, _ = load_model(tiny_model_file[0])
     backbone = model.backbone
@@ -143,9 +143,9 @@ def test_reduced_precision_backbone_keeps_float32_boxes(tiny_model_file, sample_
 
 def test_the_bundled_default_model_finds_the_areas_of_the_held_out_samples(sample_pngs, sample_voc_dir):
     """The three samples were held out of the default model's training (see its model card)."""
-    from OssificationDetectorLib.datasets import load_dataset
-    from OssificationDetectorLib.evaluate import evaluate
-    from OssificationDetectorLib.registry import bundled_models_dir, resolve_model
+    from OssificationDetectorLib.annotations.datasets import load_dataset
+    from OssificationDetectorLib.evaluation.evaluate import evaluate
+    from OssificationDetectorLib.model.registry import bundled_models_dir, resolve_model
 
     if not (bundled_models_dir() / "models.json").is_file():
         pytest.skip("no bundled default model in Resources/Models")

@@ -4,7 +4,7 @@ import pytest
 from pydicom.dataset import Dataset
 
 from dicom_factory import make_dataset, write_dicom
-from OssificationDetectorLib.images import RadiographError, read_radiograph
+from OssificationDetectorLib.io.images import RadiographError, read_radiograph
 
 RAMP12 = (np.arange(24 * 32).reshape(24, 32) * 5).astype(np.uint16)  # 0..3835, 12-bit
 

@@ -5,7 +5,7 @@ import pytest
 from pydicom import uid
 
 from dicom_factory import gdcm_jpeg_lossless, make_dataset, pillow_encoded, write_encapsulated
-from OssificationDetectorLib.images import RadiographError, read_radiograph
+from OssificationDetectorLib.io.images import RadiographError, read_radiograph
 
 RAMP12 = (np.arange(24 * 32).reshape(24, 32) * 5).astype(np.uint16)
 # A monochrome-1 DX with rescale and a window: every step of the pipeline must survive decoding.

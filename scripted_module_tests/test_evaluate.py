@@ -5,13 +5,13 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from OssificationDetectorLib.average_precision import voc_average_precision
-from OssificationDetectorLib.boxes import AnnotatedImage, Box
-from OssificationDetectorLib.centre_criterion import centre_criterion
-from OssificationDetectorLib.detections_json import read_detections_json, write_detections_json
-from OssificationDetectorLib.evaluate import align_by_file, evaluate
-from OssificationDetectorLib.report import write_report
-from OssificationDetectorLib.taxonomy import CLASS_COLORS
+from OssificationDetectorLib.evaluation.average_precision import voc_average_precision
+from OssificationDetectorLib.core.boxes import AnnotatedImage, Box
+from OssificationDetectorLib.evaluation.centre_criterion import centre_criterion
+from OssificationDetectorLib.detection.detections_json import read_detections_json, write_detections_json
+from OssificationDetectorLib.evaluation.evaluate import align_by_file, evaluate
+from OssificationDetectorLib.evaluation.report import write_report
+from OssificationDetectorLib.core.taxonomy import CLASS_COLORS
 
 
 def two_truths():

@@ -32,7 +32,7 @@ def top_cmake():
 def test_cmake_lists_every_python_file_of_the_module():
     listed = set(cmake_set(module_cmake(), "MODULE_PYTHON_SCRIPTS"))
     on_disk = {"OssificationDetector.py"} | {
-        str(path.relative_to(MODULE_DIR)) for package in PACKAGES for path in (MODULE_DIR / package).glob("*.py")}
+        str(path.relative_to(MODULE_DIR)) for package in PACKAGES for path in (MODULE_DIR / package).rglob("*.py")}
     assert not on_disk - listed, f"add to MODULE_PYTHON_SCRIPTS in OssificationDetector/CMakeLists.txt: " \
                                  f"{sorted(on_disk - listed)}"
     assert not listed - on_disk, f"listed in CMake but not on disk: {sorted(listed - on_disk)}"

@@ -11,14 +11,14 @@ import xml.etree.ElementTree as ET
 import pytest
 
 from annotation_samples import YOLO_TOLERANCE_PX, assert_same_within, synthetic_images, write_blank_pngs
-from OssificationDetectorLib.annotation_io import AnnotationFormatError
-from OssificationDetectorLib.boxes import AnnotatedImage, Box
-from OssificationDetectorLib.coco import read_coco, write_coco
-from OssificationDetectorLib.datasets import load_dataset
-from OssificationDetectorLib.detections_json import read_detections_json, write_detections_json
-from OssificationDetectorLib.taxonomy import CLASSES, UnknownClassError
-from OssificationDetectorLib.voc import read_voc, write_voc
-from OssificationDetectorLib.yolo import read_yolo, write_yolo
+from OssificationDetectorLib.annotations.common import AnnotationFormatError
+from OssificationDetectorLib.core.boxes import AnnotatedImage, Box
+from OssificationDetectorLib.annotations.coco import read_coco, write_coco
+from OssificationDetectorLib.annotations.datasets import load_dataset
+from OssificationDetectorLib.detection.detections_json import read_detections_json, write_detections_json
+from OssificationDetectorLib.core.taxonomy import CLASSES, UnknownClassError
+from OssificationDetectorLib.annotations.voc import read_voc, write_voc
+from OssificationDetectorLib.annotations.yolo import read_yolo, write_yolo
 
 
 # ---------- Pascal VOC ----------

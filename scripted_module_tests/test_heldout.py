@@ -8,12 +8,12 @@ from pathlib import Path
 
 import pytest
 
-from OssificationDetectorLib.annotation_import import import_dataset
-from OssificationDetectorLib.heldout import (
+from OssificationDetectorLib.importers.folders import import_dataset
+from OssificationDetectorLib.evaluation.heldout import (
     BONES_VOC, KEYPOINTS_COCO, OSSIFICATION_HELD_OUT, held_out_ids_in, image_id, ossification_truths,
     rsna_split, split_ids,
 )
-from OssificationDetectorLib.heldout_evaluation import evaluate_held_out, keypoint_joint_centres
+from OssificationDetectorLib.evaluation.heldout_evaluation import evaluate_held_out, keypoint_joint_centres
 
 REPO = Path(__file__).resolve().parents[1]
 

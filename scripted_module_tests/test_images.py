@@ -8,7 +8,7 @@ import pytest
 import SimpleITK as sitk
 from PIL import Image
 
-from OssificationDetectorLib.images import (
+from OssificationDetectorLib.io.images import (
     NotAnImageError, RadiographError, normalized, read_radiograph,
 )
 
@@ -53,7 +53,7 @@ def test_committed_sample_radiograph(sample_png):
 
 
 def test_sample_normalises_alike_as_8_and_16_bit(sample_png, tmp_path):
-    from OssificationDetectorLib.images import write_png
+    from OssificationDetectorLib.io.images import write_png
 
     eight = read_radiograph(sample_png)
     sixteen = read_radiograph(write_png(eight.pixels * 257, tmp_path / "4221-16.png", bits=16))

@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from OssificationDetectorLib.images import (
+from OssificationDetectorLib.io.images import (
     PERCENTILES, Radiograph, RadiographError, normalized, radiograph_from_array, read_radiograph,
     write_png,
 )

@@ -11,17 +11,17 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from OssificationDetectorLib.annotation_import import (
+from OssificationDetectorLib.importers.folders import (
     crop_window, import_annotations, import_dataset, write_training_folder,
 )
-from OssificationDetectorLib.bone_import import (
+from OssificationDetectorLib.importers.bones import (
     JOINT_BONES, Bone, bones_by_digit, boxes_from_bones, joint_position, read_bone_folder,
 )
-from OssificationDetectorLib.datasets import load_dataset
-from OssificationDetectorLib.hand_template import Similarity, default_template
-from OssificationDetectorLib.imported_annotations import AnnotationImportError
-from OssificationDetectorLib.keypoint_import import AREA_KEYPOINTS, KEYPOINT_NAMES, read_hand_keypoints
-from OssificationDetectorLib.taxonomy import CLASSES
+from OssificationDetectorLib.annotations.datasets import load_dataset
+from OssificationDetectorLib.core.hand_template import Similarity, default_template
+from OssificationDetectorLib.importers.imported import AnnotationImportError
+from OssificationDetectorLib.importers.keypoints import AREA_KEYPOINTS, KEYPOINT_NAMES, read_hand_keypoints
+from OssificationDetectorLib.core.taxonomy import CLASSES
 
 WIDTH, HEIGHT = 600, 800
 # An average left hand, 200 px a hand-frame unit, turned 8 degrees, in a 600 x 800 image.
@@ -279,7 +279,7 @@ def test_rsna_keypoints_and_bones_agree(rsna_dir):
 
 
 def test_import_command(tmp_path, capsys):
-    from OssificationDetectorLib.cli import main
+    from OssificationDetectorLib.cli.main import main
 
     images = tmp_path / "images"
     images.mkdir()

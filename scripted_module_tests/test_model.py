@@ -5,9 +5,9 @@ import json
 import pytest
 import torch
 
-from OssificationDetectorLib.checkpoints import (ModelFileError, load_model, model_metadata, read_model_file,
+from OssificationDetectorLib.model.checkpoints import (ModelFileError, load_model, model_metadata, read_model_file,
                                                  save_model)
-from OssificationDetectorLib.model import ModelBuildError, build_model, parameter_count
+from OssificationDetectorLib.model.architectures import ModelBuildError, build_model, parameter_count
 
 torch.set_num_threads(1)
 SMALL = dict(min_size=128, max_size=160)

@@ -13,9 +13,9 @@ from mrml_fixtures import headless_host
 @pytest.fixture(scope="module")
 def random_detector(tmp_path_factory):
     torch = pytest.importorskip("torch")
-    from OssificationDetectorLib.checkpoints import load_model, model_metadata, save_model
-    from OssificationDetectorLib.detect import Detector
-    from OssificationDetectorLib.model import build_model
+    from OssificationDetectorLib.model.checkpoints import load_model, model_metadata, save_model
+    from OssificationDetectorLib.detection.detect import Detector
+    from OssificationDetectorLib.model.architectures import build_model
 
     torch.manual_seed(0)
     torch.set_num_threads(1)
@@ -32,8 +32,8 @@ def test_detect_creates_tagged_rois(tmp_path, sample_pngs, random_detector):
 
 def test_detect_with_the_shipped_default_model(tmp_path, sample_pngs):
     pytest.importorskip("torch")
-    from OssificationDetectorLib.detect import Detector
-    from OssificationDetectorLib.registry import RegistryError, resolve_model
+    from OssificationDetectorLib.detection.detect import Detector
+    from OssificationDetectorLib.model.registry import RegistryError, resolve_model
 
     try:
         path, _ = resolve_model("default")

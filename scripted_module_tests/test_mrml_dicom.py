@@ -14,12 +14,12 @@ from pydicom.dataset import Dataset
 from pydicom.sequence import Sequence
 
 import slicer
-from OssificationDetectorLib.annotation_mrml import add_annotations, restore_from_dataset, save_volume_annotations
-from OssificationDetectorLib.boxes import Box
-from OssificationDetectorLib.detections_mrml import detect_volume
-from OssificationDetectorLib.dicom_source import INSTANCE_UIDS_ATTRIBUTE, dicom_file_of_volume
-from OssificationDetectorLib.images import read_radiograph
-from OssificationDetectorLib.mrml import box_from_roi, radiograph_from_volume
+from OssificationDetectorLib.mrml.annotations import add_annotations, restore_from_dataset, save_volume_annotations
+from OssificationDetectorLib.core.boxes import Box
+from OssificationDetectorLib.mrml.detections import detect_volume
+from OssificationDetectorLib.io.dicom_source import INSTANCE_UIDS_ATTRIBUTE, dicom_file_of_volume
+from OssificationDetectorLib.io.images import read_radiograph
+from OssificationDetectorLib.mrml.bridge import box_from_roi, radiograph_from_volume
 from OssificationDetectorTesting.volumes import make_volume
 
 from conftest import SAMPLES
@@ -203,7 +203,7 @@ def test_dataset_store_saves_the_corrected_pixels(scene, monochrome1_file, brigh
     saved = read_radiograph(stored.image_path).pixels
     assert correlation(saved, bright_bone) > 0.95, "the dataset must get bone bright"
 
-    from OssificationDetectorLib.dataset_store import save_radiograph_annotations
+    from OssificationDetectorLib.annotations.dataset_store import save_radiograph_annotations
 
     reference = save_radiograph_annotations(tmp_path / "from-file", stored.name, read_radiograph(path), BOXES)
     assert np.array_equal(saved, read_radiograph(reference.image_path).pixels), "same PNG as the file's own"

@@ -6,8 +6,8 @@ import random
 import numpy as np
 import pytest
 
-from OssificationDetectorLib.boxes import Box
-from OssificationDetectorLib.orientation import (
+from OssificationDetectorLib.core.boxes import Box
+from OssificationDetectorLib.detection.orientation import (
     ALL_ORIENTATIONS, UPRIGHT, Orientation, box_from_view, box_to_view, composed, upright_view,
 )
 
@@ -93,8 +93,8 @@ def test_descriptions():
 def counted_detector():
     """The default model, and a list that gets the number of images of each model call."""
     torch = pytest.importorskip("torch")
-    from OssificationDetectorLib.detect import Detector
-    from OssificationDetectorLib.registry import bundled_models_dir
+    from OssificationDetectorLib.detection.detect import Detector
+    from OssificationDetectorLib.model.registry import bundled_models_dir
 
     if not (bundled_models_dir() / "models.json").is_file():
         pytest.skip("no bundled default model in Resources/Models")
@@ -108,14 +108,14 @@ def counted_detector():
 @pytest.fixture(scope="module")
 def sample_pixels():
     from conftest import SAMPLES
-    from OssificationDetectorLib.images import normalized, read_radiograph
+    from OssificationDetectorLib.io.images import normalized, read_radiograph
 
     return normalized(read_radiograph(SAMPLES / "radiographs" / f"{SAMPLE_ID}.png"))
 
 
 @pytest.fixture(scope="module")
 def upright_result(counted_detector, sample_pixels):
-    from OssificationDetectorLib.images import radiograph_from_array
+    from OssificationDetectorLib.io.images import radiograph_from_array
 
     detector, calls = counted_detector
     calls.clear()
@@ -161,7 +161,7 @@ TURNED = {
 @pytest.mark.parametrize("case", sorted(TURNED))
 def test_turned_and_mirrored_hands_are_found_and_mapped_back(case, counted_detector, sample_pixels,
                                                              upright_result):
-    from OssificationDetectorLib.images import radiograph_from_array
+    from OssificationDetectorLib.io.images import radiograph_from_array
 
     (turns, flip), lies_as, remark = TURNED[case]
     detector, calls = counted_detector
@@ -179,8 +179,8 @@ def test_turned_and_mirrored_hands_are_found_and_mapped_back(case, counted_detec
 
 def test_upright_only_detection_misses_a_turned_hand(counted_detector, sample_pixels):
     """What the search is for: detected as it is, a turned hand loses most of its areas."""
-    from OssificationDetectorLib.detect import Detector
-    from OssificationDetectorLib.images import radiograph_from_array
+    from OssificationDetectorLib.detection.detect import Detector
+    from OssificationDetectorLib.io.images import radiograph_from_array
 
     detector, calls = counted_detector
     as_is = Detector((detector.model, detector.metadata), device="cpu", threshold=0.5, threads=1,
@@ -193,7 +193,7 @@ def test_upright_only_detection_misses_a_turned_hand(counted_detector, sample_pi
 
 
 def test_unknown_orientation_mode_is_refused(counted_detector):
-    from OssificationDetectorLib.detect import Detector
+    from OssificationDetectorLib.detection.detect import Detector
 
     detector, _ = counted_detector
     with pytest.raises(ValueError, match="'auto'.*'upright'"):
@@ -202,8 +202,8 @@ def test_unknown_orientation_mode_is_refused(counted_detector):
 
 def test_cli_reports_a_turned_radiograph_and_keeps_the_json_format(counted_detector, sample_pixels, tmp_path,
                                                                   capsys):
-    from OssificationDetectorLib.cli import main
-    from OssificationDetectorLib.images import write_png
+    from OssificationDetectorLib.cli.main import main
+    from OssificationDetectorLib.io.images import write_png
 
     path = write_png(np.rot90(sample_pixels, 2), tmp_path / "upside-down.png")
     output = tmp_path / "detections.json"
@@ -221,9 +221,9 @@ def test_slicer_bridge_shows_the_areas_of_a_right_hand_in_place(counted_detector
                                                                tmp_path):
     pytest.importorskip("slicer")
     from mrml_fixtures import headless_host
-    from OssificationDetectorLib.detections_mrml import detect_volume_with_warnings
-    from OssificationDetectorLib.images import write_png
-    from OssificationDetectorLib.mrml import box_from_roi
+    from OssificationDetectorLib.mrml.detections import detect_volume_with_warnings
+    from OssificationDetectorLib.io.images import write_png
+    from OssificationDetectorLib.mrml.bridge import box_from_roi
 
     detector, _ = counted_detector
     path = write_png(np.fliplr(sample_pixels), tmp_path / "right-hand.png")

@@ -6,13 +6,13 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from OssificationDetectorLib.taxonomy import EXPECTED_TOTAL
+from OssificationDetectorLib.core.taxonomy import EXPECTED_TOTAL
 
 
 @pytest.fixture(scope="module")
 def teacher():
-    from OssificationDetectorLib.detect import Detector
-    from OssificationDetectorLib.registry import bundled_models_dir
+    from OssificationDetectorLib.detection.detect import Detector
+    from OssificationDetectorLib.model.registry import bundled_models_dir
 
     if not (bundled_models_dir() / "models.json").is_file():
         pytest.skip("no bundled default model in Resources/Models")
@@ -22,7 +22,7 @@ def teacher():
 @pytest.fixture(scope="module")
 def labelled(teacher, tmp_path_factory):
     """pseudo_label over the three sample hands, a noise image and a hand cut in half."""
-    from OssificationDetectorLib.pseudo_labels import pseudo_label
+    from OssificationDetectorLib.training.pseudo_labels import pseudo_label
     from conftest import SAMPLE_IDS, SAMPLES
 
     folder = tmp_path_factory.mktemp("unannotated")
@@ -59,7 +59,7 @@ def test_noise_and_a_half_hand_are_rejected_with_the_reason(labelled):
 
 
 def test_a_weak_area_or_a_missing_digit_rejects_the_hand(labelled):
-    from OssificationDetectorLib.pseudo_labels import rejection_reason
+    from OssificationDetectorLib.training.pseudo_labels import rejection_reason
 
     hand = labelled[3][0][0]
     weak = [replace(b, score=0.4) if i == 0 else b for i, b in enumerate(hand.boxes)]
@@ -70,8 +70,8 @@ def test_a_weak_area_or_a_missing_digit_rejects_the_hand(labelled):
 
 
 def test_the_written_folder_is_a_voc_dataset_with_the_rejections_listed(labelled, tmp_path):
-    from OssificationDetectorLib.datasets import load_dataset
-    from OssificationDetectorLib.pseudo_labels import write_pseudo_label_folder
+    from OssificationDetectorLib.annotations.datasets import load_dataset
+    from OssificationDetectorLib.training.pseudo_labels import write_pseudo_label_folder
 
     _, noise, fingers, (kept, rejected) = labelled
     write_pseudo_label_folder(kept, rejected, tmp_path / "pseudo")
@@ -87,8 +87,8 @@ def test_the_written_folder_is_a_voc_dataset_with_the_rejections_listed(labelled
 
 
 def test_the_command_writes_the_folder_and_reports_the_yield(teacher, labelled, tmp_path, capsys):
-    from OssificationDetectorLib.cli import main
-    from OssificationDetectorLib.datasets import load_dataset
+    from OssificationDetectorLib.cli.main import main
+    from OssificationDetectorLib.annotations.datasets import load_dataset
 
     _, noise, _, (kept, _) = labelled
     hand = Path(kept[0].file)

@@ -3,8 +3,8 @@ import json
 
 import pytest
 
-from OssificationDetectorLib.checkpoints import ModelFileError
-from OssificationDetectorLib.registry import (RegistryError, bundled_models_dir, list_models, register_bundled_model,
+from OssificationDetectorLib.model.checkpoints import ModelFileError
+from OssificationDetectorLib.model.registry import (RegistryError, bundled_models_dir, list_models, register_bundled_model,
                                               register_user_model, resolve_model, unregister_user_model, user_home)
 
 

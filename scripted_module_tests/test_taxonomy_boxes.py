@@ -1,7 +1,7 @@
 import pytest
 
-from OssificationDetectorLib.boxes import Box, BoxError
-from OssificationDetectorLib.taxonomy import (
+from OssificationDetectorLib.core.boxes import Box, BoxError
+from OssificationDetectorLib.core.taxonomy import (
     CLASS_COLORS, CLASSES, EXPECTED_COUNTS, EXPECTED_TOTAL, UnknownClassError,
     area_name, check_label, class_index, class_of_index, expected_area_names,
 )

@@ -3,9 +3,9 @@ cancelled and resumed to the same result, a seed repeats a run, the validation s
 import pytest
 import torch
 
-from OssificationDetectorLib.checkpoints import read_model_file
-from OssificationDetectorLib.train import TrainConfig, TrainingError, state_path_for, train
-from OssificationDetectorLib.training_data import TrainingDataError
+from OssificationDetectorLib.model.checkpoints import read_model_file
+from OssificationDetectorLib.training.train import TrainConfig, TrainingError, state_path_for, train
+from OssificationDetectorLib.training.training_data import TrainingDataError
 
 torch.set_num_threads(1)
 

@@ -8,9 +8,9 @@ import time
 
 import pytest
 
-from OssificationDetectorLib.boxes import Box
-from OssificationDetectorLib.dataset_store import import_dataset, training_file
-from OssificationDetectorLib.training_job import CANCELLED, FAILED, FINISHED, RUNNING, TrainingJob, TrainingJobError
+from OssificationDetectorLib.core.boxes import Box
+from OssificationDetectorLib.annotations.dataset_store import import_dataset, training_file
+from OssificationDetectorLib.training.training_job import CANCELLED, FAILED, FINISHED, RUNNING, TrainingJob, TrainingJobError
 
 TINY = ["--device", "cpu", "--threads", "1", "--init", "none", "--min-size", "128", "--max-size", "192",
         "--batch-size", "1", "--warmup", "1", "--val-fraction", "0.34"]
@@ -72,8 +72,8 @@ def test_cancelled_run_resumes_in_a_new_job_finishes_registers_and_detects(tiny_
     log = job.log_path.read_text()
     assert log.count("OssificationDetectorLib train") == 2 and "--resume" in log
 
-    from OssificationDetectorLib.detect import Detector
-    from OssificationDetectorLib.registry import list_models, resolve_model
+    from OssificationDetectorLib.detection.detect import Detector
+    from OssificationDetectorLib.model.registry import list_models, resolve_model
 
     assert job.registered["name"] == "tiny-finetuned"
     assert any(m["name"] == "tiny-finetuned" and m["source"] == "user" for m in list_models())
@@ -115,8 +115,8 @@ def test_missing_dataset_is_refused_before_starting(tmp_path):
 
 
 def test_finetune_job_command_and_refusals(tiny_dataset, tmp_path):
-    from OssificationDetectorLib.registry import register_user_model
-    from OssificationDetectorLib.training_job import finetune_job
+    from OssificationDetectorLib.model.registry import register_user_model
+    from OssificationDetectorLib.training.training_job import finetune_job
 
     job = finetune_job(tiny_dataset.parent, "My model", base="default", epochs=3, device="cpu",
                        python="/opt/Slicer/bin/PythonSlicer", models_folder=tmp_path)
@@ -135,8 +135,8 @@ def test_finetune_job_command_and_refusals(tiny_dataset, tmp_path):
     with pytest.raises(TrainingJobError, match="exists already"):
         finetune_job(tiny_dataset, "taken", models_folder=tmp_path)
     model = tmp_path / "registered.pt"
-    from OssificationDetectorLib.checkpoints import model_metadata, save_model
-    from OssificationDetectorLib.model import build_model
+    from OssificationDetectorLib.model.checkpoints import model_metadata, save_model
+    from OssificationDetectorLib.model.architectures import build_model
 
     save_model(model, build_model(init="none", min_size=128, max_size=192),
                model_metadata("mobilenet_v2_fpn", 128, 192))

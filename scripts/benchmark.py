@@ -1,4 +1,4 @@
-"""Detection speed and memory, beside torchvision's fasterrcnn_resnet50_fpn (see OssificationDetectorLib.benchmark).
+"""Detection speed and memory, beside torchvision's fasterrcnn_resnet50_fpn (see OssificationDetectorLib.evaluation.benchmark).
 
 Usage: python scripts/benchmark.py [IMAGE_OR_FOLDER...] [--model NAME_OR_PATH] [--rsna-median 5] ...
 (the same as `ossification-detector benchmark`).
@@ -6,7 +6,7 @@ Usage: python scripts/benchmark.py [IMAGE_OR_FOLDER...] [--model NAME_OR_PATH] [
 import argparse
 import sys
 
-from OssificationDetectorLib.benchmark import add_arguments, run_command
+from OssificationDetectorLib.evaluation.benchmark import add_arguments, run_command
 
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])

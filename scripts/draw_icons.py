@@ -9,7 +9,7 @@ from pathlib import Path
 
 from PIL import Image, ImageDraw
 
-from OssificationDetectorLib.taxonomy import CLASS_COLORS
+from OssificationDetectorLib.core.taxonomy import CLASS_COLORS
 
 REPO = Path(__file__).resolve().parents[1]
 ICONS = REPO / "OssificationDetector" / "Resources" / "Icons"

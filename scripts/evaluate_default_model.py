@@ -1,4 +1,4 @@
-"""Measure a model on the held-out validation radiographs of the RSNA folder (OssificationDetectorLib.heldout):
+"""Measure a model on the held-out validation radiographs of the RSNA folder (OssificationDetectorLib.evaluation.heldout):
 the five held-out ossification-area radiographs (AP@0.5, mAP, centre criterion), the held-out quarter of the
 bone-box images (centre criterion and mAP against the converted boxes) and of the keypoint-only images
 (centre criterion of the DIP, PIP and MCP joints).
@@ -14,9 +14,9 @@ import json
 import sys
 from pathlib import Path
 
-from OssificationDetectorLib.atomic import atomic_write_text
-from OssificationDetectorLib.heldout import held_out_ids_in, rsna_split
-from OssificationDetectorLib.heldout_evaluation import evaluate_held_out, held_out_markdown
+from OssificationDetectorLib.core.atomic import atomic_write_text
+from OssificationDetectorLib.evaluation.heldout import held_out_ids_in, rsna_split
+from OssificationDetectorLib.evaluation.heldout_evaluation import evaluate_held_out, held_out_markdown
 
 REPO = Path(__file__).resolve().parents[1]
 DEFAULT_DATA = REPO.parent / "shared" / "data" / "rsna-bone-age"
@@ -41,7 +41,7 @@ def write_train_folders(output, rsna, split):
 def detector_function(args):
     from tqdm import tqdm
 
-    from OssificationDetectorLib.detect import Detector
+    from OssificationDetectorLib.detection.detect import Detector
 
     detector = Detector(args.model, device=args.device, threshold=args.threshold, threads=args.threads)
 
@@ -52,7 +52,7 @@ def detector_function(args):
 
 
 def evaluate_model(args, rsna, split):
-    from OssificationDetectorLib.report import write_report
+    from OssificationDetectorLib.evaluation.report import write_report
 
     detector, detect = detector_function(args)
     summary, results = evaluate_held_out(detect, rsna, split, args.limit)

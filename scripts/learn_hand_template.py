@@ -11,9 +11,9 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "OssificationDetector"))
 
-from OssificationDetectorLib.atomic import atomic_write_text  # noqa: E402
-from OssificationDetectorLib.hand_template import learn_template  # noqa: E402
-from OssificationDetectorLib.voc import read_voc  # noqa: E402
+from OssificationDetectorLib.core.atomic import atomic_write_text  # noqa: E402
+from OssificationDetectorLib.core.hand_template import learn_template  # noqa: E402
+from OssificationDetectorLib.annotations.voc import read_voc  # noqa: E402
 
 DEFAULT_VOC = REPO.parent / "shared" / "data" / "rsna-bone-age" / "annotations" / "ossification-voc"
 TARGET = REPO / "OssificationDetector" / "OssificationDetectorLib" / "hand_template_data.py"

@@ -15,7 +15,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "OssificationDetector"))
 
-from OssificationDetectorLib.annotation_import import import_dataset, write_training_folder  # noqa: E402
+from OssificationDetectorLib.importers.folders import import_dataset, write_training_folder  # noqa: E402
 
 SOURCES = {"keypoints-voc": ("hand-keypoints-coco.json", "hand-keypoints"),
            "bones-voc": ("rus-bones-voc", "rus-bones")}

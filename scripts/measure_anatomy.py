@@ -19,12 +19,12 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "OssificationDetector"))
 
-from OssificationDetectorLib.anatomy import analyse_hand  # noqa: E402
-from OssificationDetectorLib.annotation_import import import_annotations  # noqa: E402
-from OssificationDetectorLib.box_transforms import flipped_and_turned  # noqa: E402
-from OssificationDetectorLib.boxes import Box  # noqa: E402
-from OssificationDetectorLib.hand_template import upright_left_hand_slots  # noqa: E402
-from OssificationDetectorLib.voc import read_voc  # noqa: E402
+from OssificationDetectorLib.detection.anatomy import analyse_hand  # noqa: E402
+from OssificationDetectorLib.importers.folders import import_annotations  # noqa: E402
+from OssificationDetectorLib.core.box_transforms import flipped_and_turned  # noqa: E402
+from OssificationDetectorLib.core.boxes import Box  # noqa: E402
+from OssificationDetectorLib.core.hand_template import upright_left_hand_slots  # noqa: E402
+from OssificationDetectorLib.annotations.voc import read_voc  # noqa: E402
 
 
 def key(box):

@@ -20,12 +20,12 @@ import numpy as np
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "OssificationDetector"))
 
-from OssificationDetectorLib.bone_import import (  # noqa: E402
+from OssificationDetectorLib.importers.bones import (  # noqa: E402
     JOINT_RULES, bones_by_digit, joint_position, learn_joint_rules, read_bone_voc)
-from OssificationDetectorLib.hand_template import SLOTS, learn_template, upright_left_hand_slots  # noqa: E402
-from OssificationDetectorLib.joint_boxes import place_hand  # noqa: E402
-from OssificationDetectorLib.keypoint_import import AREA_KEYPOINTS, keypoints_by_name  # noqa: E402
-from OssificationDetectorLib.voc import read_voc  # noqa: E402
+from OssificationDetectorLib.core.hand_template import SLOTS, learn_template, upright_left_hand_slots  # noqa: E402
+from OssificationDetectorLib.importers.joint_boxes import place_hand  # noqa: E402
+from OssificationDetectorLib.importers.keypoints import AREA_KEYPOINTS, keypoints_by_name  # noqa: E402
+from OssificationDetectorLib.annotations.voc import read_voc  # noqa: E402
 
 JOINTS = [s for s in SLOTS if s[1] is not None]
 FOREARM = [("Radius", None), ("Ulna", None)]

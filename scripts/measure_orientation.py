@@ -19,9 +19,9 @@ import numpy as np
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "OssificationDetector"))
 
-from OssificationDetectorLib.detect import Detector, as_pixels  # noqa: E402
-from OssificationDetectorLib.images import radiograph_from_array  # noqa: E402
-from OssificationDetectorLib.orientation import (  # noqa: E402
+from OssificationDetectorLib.detection.detect import Detector, as_pixels  # noqa: E402
+from OssificationDetectorLib.io.images import radiograph_from_array  # noqa: E402
+from OssificationDetectorLib.detection.orientation import (  # noqa: E402
     ALL_ORIENTATIONS, CONFIDENT_SCORE, box_from_view, upright_view,
 )
 

@@ -7,10 +7,10 @@ import argparse
 import shutil
 from pathlib import Path
 
-from OssificationDetectorLib.atomic import atomic_write_text
-from OssificationDetectorLib.checkpoints import file_sha256, read_model_file
-from OssificationDetectorLib.model_card import model_card_markdown
-from OssificationDetectorLib.registry import bundled_models_dir, register_bundled_model
+from OssificationDetectorLib.core.atomic import atomic_write_text
+from OssificationDetectorLib.model.checkpoints import file_sha256, read_model_file
+from OssificationDetectorLib.model.model_card import model_card_markdown
+from OssificationDetectorLib.model.registry import bundled_models_dir, register_bundled_model
 
 
 def main():

@@ -69,7 +69,7 @@ for m in json.load(open(sys.argv[1] + "/manifest.json")):
   "$PYTHON" -m OssificationDetectorLib pseudo-label "${unannotated[@]}" --model "$stage2" --output build/pseudo-voc \
     --min-score 0.7 --device "$DEVICE" --threads "$THREADS" --quiet
   "$PYTHON" -c 'import sys
-from OssificationDetectorLib.heldout import held_out_ids_in, rsna_split
+from OssificationDetectorLib.evaluation.heldout import held_out_ids_in, rsna_split
 leaked = held_out_ids_in(sys.argv[2], rsna_split(sys.argv[1]))
 sys.exit(f"held-out radiographs among the pseudo-labels: {leaked}" if leaked else 0)' "$DATA" build/pseudo-voc
   "$PYTHON" -m OssificationDetectorLib train "$VOC" "$VOC" build/extra/bones-voc build/extra/keypoints-voc \

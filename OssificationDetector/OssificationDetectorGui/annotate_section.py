@@ -14,11 +14,11 @@ import vtk
 from slicer.i18n import tr as _
 from slicer.util import VTKObservationMixin
 
-from OssificationDetectorLib import annotation_mrml as annotations
-from OssificationDetectorLib.checklist import checklist
-from OssificationDetectorLib.dataset_store import AnnotationConflictError, import_dataset
-from OssificationDetectorLib.mrml import CLASS, ROLE, annotation_rois, box_from_roi, roi_digit_name
-from OssificationDetectorLib.taxonomy import CLASS_COLORS, CLASSES, DIGIT_CLASSES, DIGIT_NAMES, DIGITS_OF_CLASS
+from OssificationDetectorLib.mrml import annotations as annotations
+from OssificationDetectorLib.annotations.checklist import checklist
+from OssificationDetectorLib.annotations.dataset_store import AnnotationConflictError, import_dataset
+from OssificationDetectorLib.mrml.bridge import CLASS, ROLE, annotation_rois, box_from_roi, roi_digit_name
+from OssificationDetectorLib.core.taxonomy import CLASS_COLORS, CLASSES, DIGIT_CLASSES, DIGIT_NAMES, DIGITS_OF_CLASS
 
 from OssificationDetectorGui.panel_section import DATASET_SETTING, PanelSection
 

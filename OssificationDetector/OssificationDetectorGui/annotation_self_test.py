@@ -21,8 +21,8 @@ def testAnnotateFromPanel(testCase):
 
 
 def _annotateFromPanel(testCase):
-    from OssificationDetectorLib.mrml import CLASS, REVIEW_ACCEPTED, annotation_rois, detection_rois
-    from OssificationDetectorLib.voc import read_voc
+    from OssificationDetectorLib.mrml.bridge import CLASS, REVIEW_ACCEPTED, annotation_rois, detection_rois
+    from OssificationDetectorLib.annotations.voc import read_voc
 
     slicer.util.selectModule("OssificationDetector")
     widget = slicer.util.getModuleWidget("OssificationDetector")

@@ -10,9 +10,9 @@ import qt
 import slicer
 from slicer.i18n import tr as _
 
-from OssificationDetectorLib.mrml import REVIEW_ACCEPTED, REVIEW_PENDING, REVIEW, REVIEW_REJECTED, CLASS
-from OssificationDetectorLib.mrml import roi_digit_name, roi_score
-from OssificationDetectorLib.taxonomy import CLASS_COLORS
+from OssificationDetectorLib.mrml.bridge import REVIEW_ACCEPTED, REVIEW_PENDING, REVIEW, REVIEW_REJECTED, CLASS
+from OssificationDetectorLib.mrml.bridge import roi_digit_name, roi_score
+from OssificationDetectorLib.core.taxonomy import CLASS_COLORS
 
 COLUMNS = (_("Class"), _("Finger"), _("Score"), _("Review"))
 NODE_ID_ROLE = qt.Qt.UserRole

@@ -13,7 +13,7 @@ import qt
 import slicer
 from slicer.i18n import tr as _
 
-from OssificationDetectorLib.training_job import CANCELLED, FAILED, FINISHED, report_folder_for
+from OssificationDetectorLib.training.training_job import CANCELLED, FAILED, FINISHED, report_folder_for
 
 from OssificationDetectorGui.detect_section import modelNamesOrErrorDisplay
 from OssificationDetectorGui.panel_section import DATASET_SETTING, PanelSection
@@ -106,7 +106,7 @@ class FinetuneSection(PanelSection):
     # ------------------------------------------------------------------ actions
 
     def onTrainButton(self):
-        from OssificationDetectorLib.training_job import finetune_job
+        from OssificationDetectorLib.training.training_job import finetune_job
 
         with slicer.util.tryWithErrorDisplay(_("Training could not start."), waitCursor=True):
             from OssificationDetectorGui.torch_setup import ensureTorch

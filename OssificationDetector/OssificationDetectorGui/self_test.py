@@ -49,7 +49,7 @@ def testDetectFromPanel(testCase):
     """Load the sample, press Detect, check the ROIs and the table; review one; move the threshold."""
     import SampleData
 
-    from OssificationDetectorLib.mrml import REVIEW, REVIEW_ACCEPTED, detection_rois, roi_score
+    from OssificationDetectorLib.mrml.bridge import REVIEW, REVIEW_ACCEPTED, detection_rois, roi_score
 
     registered = [source.sampleName for source in SampleData.SampleDataLogic.sampleDataSourcesByCategory(CATEGORY)]
     testCase.assertIn(SAMPLE_NAME, registered, "the sample radiograph is not in Sample Data")

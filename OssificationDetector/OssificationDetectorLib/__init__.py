@@ -5,3 +5,7 @@ Importing the package imports no torch, so Slicer can load the module before tor
 """
 
 __version__ = "0.1.0"
+
+from .moved_modules import install as _install_moved_modules
+
+_install_moved_modules()

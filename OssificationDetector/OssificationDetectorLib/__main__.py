@@ -1,6 +1,6 @@
 """`python -m OssificationDetectorLib ...`: the same as the `ossification-detector` command."""
 import sys
 
-from .cli import main
+from .cli.main import main
 
 sys.exit(main())

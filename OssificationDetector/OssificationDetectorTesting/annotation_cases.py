@@ -7,18 +7,18 @@ from pathlib import Path
 import numpy as np
 import vtk
 
-from OssificationDetectorLib.annotation_mrml import (
+from OssificationDetectorLib.mrml.annotations import (
     annotation_boxes, annotation_checklist, add_annotations, delete_annotation, relabel_annotation,
     restore_from_dataset, save_volume_annotations, start_from_detections, tag_annotation_roi,
 )
-from OssificationDetectorLib.boxes import Box
-from OssificationDetectorLib.detections_mrml import set_review, show_detections
-from OssificationDetectorLib.mrml import (
+from OssificationDetectorLib.core.boxes import Box
+from OssificationDetectorLib.mrml.detections import set_review, show_detections
+from OssificationDetectorLib.mrml.bridge import (
     CLASS, DIGIT, REVIEW_ACCEPTED, REVIEW_REJECTED, ROLE, ROLE_ANNOTATION, ROLE_DETECTION, SCORE,
     MrmlBridgeError, annotation_rois, create_box_roi, detection_rois, ijk_to_ras,
 )
-from OssificationDetectorLib.taxonomy import CLASS_COLORS
-from OssificationDetectorLib.voc import read_voc
+from OssificationDetectorLib.core.taxonomy import CLASS_COLORS
+from OssificationDetectorLib.annotations.voc import read_voc
 
 from .scene_cases import check, check_same_box, stored_roi_tolerance
 from .volumes import make_volume

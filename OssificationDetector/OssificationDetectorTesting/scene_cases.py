@@ -12,18 +12,18 @@ import numpy as np
 import slicer
 import vtk
 
-from OssificationDetectorLib.boxes import Box
-from OssificationDetectorLib.detections_mrml import (
+from OssificationDetectorLib.core.boxes import Box
+from OssificationDetectorLib.mrml.detections import (
     FOLDER_ROLE, apply_threshold, detect_volume, export_reviewed, remove_detections, run_folder,
     set_review, show_detections,
 )
-from OssificationDetectorLib.mrml import (
+from OssificationDetectorLib.mrml.bridge import (
     CLASS, DIGIT, MODEL, REVIEW, REVIEW_ACCEPTED, REVIEW_PENDING, REVIEW_REJECTED, ROLE, ROLE_ANNOTATION,
     ROLE_DETECTION, SCORE, VOLUME_ID, MrmlBridgeError, annotation_rois, box_corners, box_from_roi,
     create_box_roi, detection_rois, ijk_to_ras, pixel_box_around, radiograph_from_volume, roi_geometry_for_box,
     roi_volume,
 )
-from OssificationDetectorLib.taxonomy import CLASS_COLORS
+from OssificationDetectorLib.core.taxonomy import CLASS_COLORS
 
 from .volumes import add_linear_transform, make_volume, pixel_centre_in_world, rotation
 
@@ -351,8 +351,8 @@ def scene_bundle_keeps_rois(host):
 
 
 def export_reviewed_boxes(host):
-    from OssificationDetectorLib.coco import read_coco
-    from OssificationDetectorLib.voc import read_voc
+    from OssificationDetectorLib.annotations.coco import read_coco
+    from OssificationDetectorLib.annotations.voc import read_voc
 
     volume, rois = _known_run(host, "export me")
     by_class = {roi.GetAttribute(CLASS): roi for roi in rois}

@@ -1,0 +1,213 @@
+"""A dataset: radiographs plus their boxes in Pascal VOC, COCO or YOLO, found, loaded, saved, converted.
+
+Layouts written by save_dataset:
+- voc:  Annotations/<name>.xml and JPEGImages/<image>   (the Pascal VOC layout)
+- coco: annotations.json and images/<image>
+- yolo: classes.txt, labels/<name>.txt and images/<image>
+An AnnotatedImage's `file` is the image's path relative to the images folder.
+"""
+import filecmp
+import os
+import shutil
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import List
+
+from ..core.atomic import atomic_writer
+from ..core.boxes import AnnotatedImage
+from .coco import read_coco, write_coco
+from .image_files import image_size
+from .voc import read_voc, write_voc
+from .yolo import read_yolo, write_yolo
+
+FORMATS = ("voc", "coco", "yolo")
+IMAGE_FOLDER_NAMES = ("images", "JPEGImages")
+COCO_FILE_NAMES = ("annotations.json", "coco.json")
+
+
+class DatasetError(ValueError):
+    """A folder or file that is not a usable dataset; the message says what to do."""
+
+
+class MissingImageError(FileNotFoundError):
+    """An annotation whose image file cannot be found."""
+
+
+@dataclass
+class Dataset:
+    root: Path
+    images: List[AnnotatedImage]
+    format: str
+    image_dirs: List[Path] = field(default_factory=list)  # searched first (an explicit image folder)
+
+    def __post_init__(self):
+        self.root = Path(self.root)
+        self.image_dirs = [Path(p) for p in self.image_dirs]
+
+    def _search_folders(self):
+        """Where images of an annotation folder usually are: beside it, in images/, in a sibling folder."""
+        root, parent = self.root, self.root.parent
+        folders = list(self.image_dirs) + [root] + [root / n for n in IMAGE_FOLDER_NAMES]
+        folders += [parent / n for n in IMAGE_FOLDER_NAMES]
+        if parent.is_dir():
+            folders += sorted(p for p in parent.iterdir() if p.is_dir() and p != root)
+        folders += [parent.parent / n for n in IMAGE_FOLDER_NAMES]
+        return list(dict.fromkeys(folders))
+
+    def image_path(self, ann):
+        """The image file of one annotation, or MissingImageError saying where it was looked for."""
+        file = Path(ann.file)
+        if file.is_absolute():
+            if file.is_file():
+                return file
+            file = Path(file.name)
+        folders = self._search_folders()
+        for folder in folders:
+            for candidate in (folder / file, folder / file.name):
+                if candidate.is_file():
+                    return candidate
+        raise MissingImageError(
+            f"The image {ann.file!r} of the dataset at {self.root} was not found (looked in "
+            f"{', '.join(str(f) for f in folders[:4])} and nearby folders). Put it in {self.root / 'images'} "
+            "or pass the folder that holds the images as image_root."
+        )
+
+    def check_images(self):
+        """Every image exists and has the size its annotation says (boxes would be misplaced otherwise)."""
+        for ann in self.images:
+            path = self.image_path(ann)
+            size = image_size(path)
+            if size != (ann.width, ann.height):
+                raise DatasetError(
+                    f"{path} is {size[0]} x {size[1]} px but its annotation says {ann.width} x {ann.height}: "
+                    "the boxes would be misplaced. Rescale the boxes to the image or use the matching image."
+                )
+
+
+def _coco_file_in(folder):
+    candidates = sorted(folder.glob("*.json")) + sorted((folder / "annotations").glob("*.json"))
+    named = [p for p in candidates if p.name in COCO_FILE_NAMES]
+    if len(named) == 1 or len(candidates) == 1:
+        return (named or candidates)[0]
+    if candidates:
+        raise DatasetError(
+            f"{folder} holds several JSON files ({', '.join(p.name for p in candidates[:5])}): "
+            "pass the COCO file itself."
+        )
+    return None
+
+
+def _voc_files_in(folder):
+    if (folder / "Annotations").is_dir():
+        return sorted((folder / "Annotations").rglob("*.xml"))
+    return sorted(folder.glob("*.xml"))
+
+
+def _load_folder(folder, fmt, image_root):
+    voc_files = _voc_files_in(folder) if fmt in (None, "voc") else []
+    if voc_files:
+        return Dataset(folder, [read_voc(p) for p in voc_files], "voc")
+    coco_file = _coco_file_in(folder) if fmt in (None, "coco") else None
+    if coco_file is not None:
+        return Dataset(coco_file.parent, read_coco(coco_file), "coco")
+    if fmt in (None, "yolo") and (folder / "classes.txt").is_file():
+        return Dataset(folder, read_yolo(folder, image_root), "yolo")
+    wanted = {"voc": "Pascal VOC .xml files (here or in Annotations/)", "coco": "a COCO .json file",
+              "yolo": "a YOLO classes.txt with labels/ and images/"}
+    expected = [wanted[fmt]] if fmt else list(wanted.values())
+    raise DatasetError(f"{folder} holds no annotations: expected {' or '.join(expected)}.")
+
+
+def _check_format(fmt):
+    fmt = str(fmt).lower()
+    if fmt not in FORMATS:
+        raise DatasetError(f"Unknown dataset format {fmt!r}: use one of {', '.join(FORMATS)}.")
+    return fmt
+
+
+def load_dataset(path, format=None, image_root=None, check_images=True):
+    """Load a VOC folder, a COCO file (or a folder holding one) or a YOLO folder; the format is
+    detected (VOC, then COCO, then YOLO) unless given. `image_root` names the images' folder when it
+    is not next to the annotations. With check_images, every image must exist and match its size."""
+    path = Path(path)
+    fmt = _check_format(format) if format is not None else None
+    if not path.exists():
+        raise DatasetError(f"{path} does not exist: give a dataset folder or a COCO .json file.")
+    if path.is_dir():
+        dataset = _load_folder(path, fmt, image_root)
+    elif path.suffix.lower() == ".json":
+        dataset = Dataset(path.parent, read_coco(path), "coco")
+    elif path.suffix.lower() == ".xml":
+        dataset = Dataset(path.parent, [read_voc(path)], "voc")
+    elif path.name == "classes.txt":
+        dataset = Dataset(path.parent, read_yolo(path.parent, image_root), "yolo")
+    else:
+        raise DatasetError(f"{path} is neither a dataset folder nor a COCO .json / VOC .xml file.")
+    if image_root is not None:
+        dataset.image_dirs = [Path(image_root)]
+    if not dataset.images:
+        raise DatasetError(f"{path} holds no images: add images and their annotations.")
+    if check_images:
+        dataset.check_images()
+    return dataset
+
+
+def _relative_image_name(ann):
+    """The image's path below the new images folder: its own relative path, never outside it."""
+    file = Path(ann.file)
+    if file.is_absolute() or ".." in file.parts:
+        return Path(file.name)
+    return file
+
+
+def _place_image(source, target, link):
+    """Copy (or hard-link) one image; never replace a different file that is already there."""
+    if target.exists():
+        if os.path.samefile(source, target) or filecmp.cmp(source, target, shallow=False):
+            return
+        raise DatasetError(
+            f"{target} exists and is a different image than {source}: save into an empty folder "
+            "or rename one of the images."
+        )
+    target.parent.mkdir(parents=True, exist_ok=True)
+    if link:
+        try:
+            os.link(source, target)
+            return
+        except OSError:
+            pass  # another file system or no hard links: copy instead
+    with open(source, "rb") as src, atomic_writer(target, "wb") as dst:
+        shutil.copyfileobj(src, dst)
+
+
+def save_dataset(dataset, folder, fmt, link=False):
+    """Write the dataset to `folder` in `fmt` (voc, coco, yolo) with its images; returns the new Dataset.
+
+    Every image is located before anything is written, so a missing image leaves nothing half done.
+    """
+    fmt = _check_format(fmt)
+    folder = Path(folder)
+    sources = [dataset.image_path(ann) for ann in dataset.images]
+    names = [_relative_image_name(ann) for ann in dataset.images]
+    keys = [n.with_suffix("").as_posix() if fmt != "coco" else n.as_posix() for n in names]
+    if len(set(keys)) != len(keys):
+        clash = next(k for k in keys if keys.count(k) > 1)
+        raise DatasetError(f"Two images would be saved as {clash!r} in {folder}: rename one of them.")
+    image_folder = folder / ("JPEGImages" if fmt == "voc" else "images")
+    images = [AnnotatedImage(n.as_posix(), a.width, a.height, list(a.boxes))
+              for n, a in zip(names, dataset.images)]
+    for source, name in zip(sources, names):
+        _place_image(source, image_folder / name, link)
+    if fmt == "voc":
+        for ann, name in zip(images, names):
+            write_voc(ann, folder / "Annotations" / name.with_suffix(".xml"), image_path=image_folder / name)
+    elif fmt == "coco":
+        write_coco(images, folder / COCO_FILE_NAMES[0])
+    else:
+        write_yolo(images, folder)
+    return Dataset(folder, images, fmt)
+
+
+def convert_dataset(source, destination, fmt, link=False, image_root=None):
+    """Load a dataset in any format and save it, with its images, in `fmt` at `destination`."""
+    return save_dataset(load_dataset(source, image_root=image_root), destination, fmt, link=link)

@@ -1,0 +1,164 @@
+"""The `ossification-detector` command (also `python -m OssificationDetectorLib`).
+
+  detect IMAGE_OR_FOLDER... --output detections.json [--overlay FOLDER] [--model NAME_OR_PATH]
+  train DATASET [DATASET...] --output MODEL.pt [options]
+  evaluate DETECTIONS_OR_MODEL DATASET --output FOLDER
+  convert SRC DST --format voc|coco|yolo
+  import SOURCE --kind hand-keypoints|rus-bones --output FOLDER
+  benchmark [IMAGE_OR_FOLDER...] [--model NAME_OR_PATH]
+  pseudo-label IMAGE_OR_FOLDER... --output FOLDER [--model NAME_OR_PATH] [--min-score 0.7]
+  models
+
+User errors print one line starting with "error:" and exit with status 2; no traceback.
+This module holds the parser and main(); the commands themselves are in detect.py (detect, benchmark,
+pseudo-label), train.py (train, evaluate) and data.py (convert, import, models), what they share in common.py.
+"""
+import argparse
+import sys
+
+from .common import UserError, image_files  # noqa: F401  (image_files: kept importable from cli)
+from .data import cmd_convert, cmd_import, cmd_models
+from .detect import cmd_benchmark, cmd_detect, cmd_pseudo_label
+from .train import cmd_evaluate, cmd_train, train_config  # noqa: F401  (train_config: likewise)
+
+EXIT_USER_ERROR = 2
+
+
+def _user_error_types():
+    """Exceptions whose message is written for the user (bad files, bad options)."""
+    from ..annotations.common import AnnotationFormatError
+    from ..evaluation.benchmark import BenchmarkError
+    from ..importers.imported import AnnotationImportError
+    from ..model.checkpoints import ModelFileError
+    from ..annotations.datasets import DatasetError, MissingImageError
+    from ..model.devices import DeviceError
+    from ..io.images import RadiographError
+    from ..model.architectures import ModelBuildError
+    from ..model.registry import RegistryError
+    from ..core.taxonomy import UnknownClassError
+    from ..training.train import TrainingError
+    from ..training.training_data import TrainingDataError
+
+    return (UserError, AnnotationFormatError, ModelFileError, DatasetError, MissingImageError, DeviceError,
+            RadiographError, ModelBuildError, RegistryError, UnknownClassError, TrainingError, TrainingDataError,
+            AnnotationImportError, BenchmarkError, FileNotFoundError, PermissionError, IsADirectoryError)
+
+
+def parser():
+    from ..model.devices import DEVICE_CHOICES
+    from ..model.architectures import ARCHITECTURES, DEFAULT_ARCHITECTURE, DEFAULT_MAX_SIZE, DEFAULT_MIN_SIZE, INITS
+
+    top = argparse.ArgumentParser(prog="ossification-detector",
+                                  description="Detect, train and evaluate the 17 ossification areas of hand radiographs.")
+    sub = top.add_subparsers(dest="command", required=True)
+
+    def common(p, threshold=0.5):
+        p.add_argument("--device", default="auto", choices=DEVICE_CHOICES)
+        p.add_argument("--threads", type=int, default=None, help="CPU threads (default: OMP_NUM_THREADS or up to 4)")
+        p.add_argument("--quiet", action="store_true")
+        if threshold is not None:
+            p.add_argument("--threshold", type=float, default=threshold, help="lowest score kept")
+
+    p = sub.add_parser("detect", help="detect the ossification areas of radiographs")
+    p.add_argument("inputs", nargs="+", metavar="IMAGE_OR_FOLDER")
+    p.add_argument("--output", required=True, help="detections.json to write")
+    p.add_argument("--overlay", help="folder for PNGs with the boxes drawn")
+    p.add_argument("--model", default="default", help="registered model name or model file")
+    p.add_argument("--orientations", default="auto", choices=("auto", "upright"),
+                   help="auto: when no upright left hand is found, also try the radiograph turned and mirrored "
+                        "(right hands, flipped or turned images); upright: the image as it is")
+    common(p)
+    p.set_defaults(run=cmd_detect)
+
+    p = sub.add_parser("train", help="train or finetune a model on annotated datasets")
+    p.add_argument("datasets", nargs="+", metavar="DATASET", help="VOC/COCO/YOLO dataset folders or files")
+    p.add_argument("--output", required=True, help="model file to write (.pt)")
+    p.add_argument("--epochs", type=int)
+    p.add_argument("--iterations", type=int, help="total iterations (wins over --epochs)")
+    p.add_argument("--batch-size", type=int, default=2)
+    p.add_argument("--lr", type=float, default=0.01)
+    p.add_argument("--warmup", type=int, default=50, help="warm-up iterations")
+    p.add_argument("--init", default="imagenet", choices=INITS)
+    p.add_argument("--base", help="model (file or name) to continue finetuning")
+    p.add_argument("--architecture", default=DEFAULT_ARCHITECTURE, choices=ARCHITECTURES)
+    p.add_argument("--trainable-layers", type=int, help="backbone blocks that learn (mobilenet_v2_fpn: 0-18, "
+                                                        "default 16; 11 trains ~40%% faster on a CPU)")
+    p.add_argument("--min-size", type=int, default=DEFAULT_MIN_SIZE)
+    p.add_argument("--max-size", type=int, default=DEFAULT_MAX_SIZE)
+    p.add_argument("--val-fraction", type=float, default=0.0)
+    p.add_argument("--val-list", nargs="+", help="validation image ids (file names without extension), "
+                                                  "comma/space separated or a text file of them")
+    p.add_argument("--eval-every", type=int, default=1, help="epochs between validation mAPs (0: end only)")
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--resume", action="store_true", help="continue from OUTPUT.train-state.pt")
+    p.add_argument("--progress-json", action="store_true", help="one JSON progress object a line on stdout")
+    p.add_argument("--stop-file", help="stop (saving the state) when this file appears")
+    p.add_argument("--name", help="model name stored in the file")
+    p.add_argument("--description")
+    p.add_argument("--register", metavar="NAME", help="add the finished model to the user's models")
+    p.add_argument("--report", metavar="FOLDER", help="write the validation report (report.md, report.json, "
+                                                      "precision_recall.png) of the finished model here")
+    common(p, threshold=None)
+    p.set_defaults(run=cmd_train)
+
+    p = sub.add_parser("evaluate", help="evaluate detections.json or a model against a dataset")
+    p.add_argument("detections_or_model", metavar="DETECTIONS_OR_MODEL")
+    p.add_argument("dataset", metavar="DATASET")
+    p.add_argument("--output", required=True, help="folder for report.md, report.json, precision_recall.png")
+    common(p, threshold=0.05)
+    p.set_defaults(run=cmd_evaluate)
+
+    p = sub.add_parser("convert", help="convert a dataset between VOC, COCO and YOLO")
+    p.add_argument("source", metavar="SRC")
+    p.add_argument("destination", metavar="DST")
+    p.add_argument("--format", required=True, choices=("voc", "coco", "yolo"))
+    p.add_argument("--image-root", help="folder of the images when not next to the annotations")
+    p.add_argument("--quiet", action="store_true")
+    p.set_defaults(run=cmd_convert)
+
+    p = sub.add_parser("import", help="convert hand keypoints or bone boxes into a VOC training folder")
+    p.add_argument("source", metavar="SOURCE", help="COCO keypoints .json, or folder of bone-box VOC files")
+    p.add_argument("--kind", required=True, choices=("hand-keypoints", "rus-bones"))
+    p.add_argument("--output", required=True, help="folder to write (Annotations/, JPEGImages/)")
+    p.add_argument("--image-root", help="folder of the images when not next to the annotations")
+    p.add_argument("--copy", action="store_true", help="copy the images instead of hard-linking them")
+    p.add_argument("--quiet", action="store_true")
+    p.set_defaults(run=cmd_import)
+
+    from ..evaluation.benchmark import add_arguments as benchmark_arguments
+
+    p = sub.add_parser("benchmark", help="time detection and memory, beside fasterrcnn_resnet50_fpn")
+    benchmark_arguments(p)
+    p.set_defaults(run=cmd_benchmark)
+
+    from ..training.pseudo_labels import add_arguments as pseudo_label_arguments
+
+    p = sub.add_parser("pseudo-label", help="label unannotated radiographs with a model, keeping only complete hands")
+    pseudo_label_arguments(p)
+    common(p)
+    p.set_defaults(run=cmd_pseudo_label)
+
+    p = sub.add_parser("models", help="list the available models")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(run=cmd_models)
+    return top
+
+
+def main(argv=None):
+    args = parser().parse_args(argv)
+    try:
+        errors = _user_error_types()
+    except ImportError as error:  # a broken installation is not the user's input
+        raise SystemExit(f"error: OssificationDetector is incompletely installed: {error}")
+    try:
+        return args.run(args)
+    except errors as error:
+        print(f"error: {error}", file=sys.stderr)
+        return EXIT_USER_ERROR
+    except KeyboardInterrupt:
+        print("error: interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,134 @@
+"""The subcommands that make and judge models: train (with its progress bar and validation report) and
+evaluate."""
+import json
+from pathlib import Path
+
+from .common import UserError, progress_bar, say
+
+
+def train_config(args):
+    from ..training.train import TrainConfig
+
+    val_list = None
+    if args.val_list:
+        val_list = []
+        for part in args.val_list:
+            path = Path(part)
+            text = path.read_text(encoding="utf-8") if path.is_file() else part
+            val_list += [v for v in text.replace(",", " ").split() if v]
+    if not args.epochs and not args.iterations:
+        raise UserError("Say how long to train: --epochs N or --iterations N.")
+    return TrainConfig(
+        datasets=list(args.datasets), output=args.output, architecture=args.architecture, init=args.init,
+        base=args.base, epochs=args.epochs, iterations=args.iterations, batch_size=args.batch_size, lr=args.lr,
+        warmup_iterations=args.warmup, trainable_layers=args.trainable_layers, min_size=args.min_size, max_size=args.max_size,
+        val_fraction=args.val_fraction, val_list=val_list, seed=args.seed, device=args.device,
+        threads=args.threads, resume=args.resume, eval_every=args.eval_every, name=args.name,
+        description=args.description or "")
+
+
+def cmd_train(args):
+    from ..training.train import train
+
+    config = train_config(args)
+    stop_file = Path(args.stop_file) if args.stop_file else None
+    should_stop = (lambda: stop_file.exists()) if stop_file else None
+    if args.progress_json:
+        def progress(event):
+            print(json.dumps(event), flush=True)
+        result = train(config, progress, should_stop)
+    else:
+        result = _train_with_bar(config, should_stop, train)
+    if result.status == "cancelled":
+        say(args, f"Cancelled at iteration {result.iteration}/{result.total}; resume with --resume "
+                  f"(state in {result.state_file}).")
+        return 0
+    mean_ap = (result.metrics or {}).get("mAP")
+    summary = f"; validation mAP@0.5 {mean_ap:.3f}" if mean_ap is not None else ""
+    say(args, f"Model written to {result.output} (sha256 {result.sha256}){summary}")
+    if args.report:
+        files = _write_training_report(config, result, args.report)
+        if files is None:
+            say(args, "No report: there are no validation images (use --val-fraction or --val-list).")
+        elif args.progress_json:
+            print(json.dumps({"event": "report", "folder": str(args.report), "markdown": str(files.markdown),
+                              "plot": str(files.plot)}), flush=True)
+        else:
+            say(args, f"Report written to {args.report}")
+    if args.register:
+        from ..model.registry import register_user_model
+
+        register_user_model(args.register, result.output)
+        say(args, f"Registered as {args.register!r}: use --model {args.register}")
+    return 0
+
+
+def _write_training_report(config, result, folder):
+    """Evaluate the finished model on the run's validation images (the same split as training) and
+    write report.md, report.json and precision_recall.png; None when there are no validation images."""
+    from ..detection.detect import Detector
+    from ..evaluation.evaluate import evaluate
+    from ..evaluation.report import write_report
+    from ..training.training_data import load_items, split_items
+
+    items, _ = load_items(config.datasets)
+    _, validation = split_items(items, config.val_list, config.val_fraction, config.seed)
+    if not validation:
+        return None
+    # The model as trained, on the images as they are: no orientation search.
+    detector = Detector(result.output, device=config.device, threshold=0.05, threads=config.threads,
+                        orientations="upright")
+    detections = detector.detect_batch([item.path for item in validation])
+    title = f"{Path(result.output).stem}: validation ({len(validation)} images)"
+    return write_report(evaluate(detections, [item.annotation for item in validation]), folder, title=title)
+
+
+def _train_with_bar(config, should_stop, train):
+    from tqdm import tqdm
+
+    bars = []  # made at the first progress event, so that data errors print no empty bar
+
+    def progress(event):
+        if not bars:
+            bars.append(tqdm(total=event.get("total"), unit="it", desc="train", dynamic_ncols=True))
+        bar = bars[0]
+        if event["event"] in ("resumed", "iteration"):
+            bar.n = event["iteration"]
+        if event["event"] == "iteration":
+            extra = {"loss": f"{event['loss']:.3f}", "lr": f"{event['lr']:.4f}"}
+            if event.get("val_map") is not None:
+                extra["val_mAP"] = f"{event['val_map']:.3f}"
+            bar.set_postfix(extra, refresh=False)
+        bar.refresh()
+
+    try:
+        return train(config, progress, should_stop)
+    finally:
+        for bar in bars:
+            bar.close()
+
+
+def cmd_evaluate(args):
+    from ..annotations.datasets import load_dataset
+    from ..detection.detections_json import read_detections_json
+    from ..evaluation.evaluate import align_by_file, evaluate
+    from ..evaluation.report import write_report
+
+    dataset = load_dataset(args.dataset)
+    source = Path(args.detections_or_model)
+    if source.suffix.lower() == ".json" and source.is_file():
+        detections, truths = align_by_file(read_detections_json(source), dataset.images)
+    else:
+        from ..detection.detect import Detector
+
+        detector = Detector(args.detections_or_model, device=args.device, threshold=args.threshold,
+                            threads=args.threads)
+        truths = dataset.images
+        detections = [detector.detect(dataset.image_path(ann))
+                      for ann in progress_bar(truths, "detect", quiet=args.quiet)]
+    result = evaluate(detections, truths)
+    write_report(result, args.output)
+    overall = result.centre_overall
+    mean_ap = f"{result.mean_ap:.4f}" if result.mean_ap is not None else "n/a"
+    say(args, f"mAP@0.5 {mean_ap}, centre F1 {overall.f1:.4f} on {result.n_images} images -> {args.output}")
+    return 0

@@ -1,0 +1,219 @@
+"""Detection: a Detector loads a model once and finds the ossification areas of radiographs.
+
+Boxes come back in the pixels of the input image: torchvision's transform resizes each image
+(short side min_size, long side at most max_size) and scales the boxes back by the exact
+ratio of the sizes, which is exact for pixel-edge coordinates (x right, y down, origin at the
+top-left corner of the first pixel). A radiograph whose hand is not found upright is also
+detected turned and mirrored (orientation.py); its boxes are mapped back exactly.
+"""
+from pathlib import Path
+from typing import List, NamedTuple
+
+import numpy as np
+
+from ..core.boxes import Box
+from .orientation import (
+    ALL_ORIENTATIONS, CONFIDENT_SCORE, UPRIGHT, Orientation, box_from_view, composed, looks_upright_left,
+    orientation_guess, ranking, upright_view,
+)
+from ..core.taxonomy import class_of_index
+
+ORIENTATION_MODES = ("auto", "upright")
+
+# Two boxes of different classes overlapping this much are one area seen twice (e.g. one joint
+# called both DIP and PIP); the lower-scored one is dropped. Same-class duplicates are removed
+# by the detector's own per-class NMS (IoU 0.5).
+CROSS_CLASS_IOU = 0.7
+
+
+def outputs_to_boxes(output, width, height, threshold=0.0):
+    """One torchvision detection output -> Boxes clipped to the image, best first."""
+    boxes = output["boxes"].detach().float().cpu().numpy()
+    labels = output["labels"].detach().cpu().numpy()
+    scores = output["scores"].detach().float().cpu().numpy()
+    result = []
+    for (x1, y1, x2, y2), label, score in zip(boxes, labels, scores):
+        if score < threshold or label < 1:
+            continue
+        x1, x2 = np.clip([x1, x2], 0, width)
+        y1, y2 = np.clip([y1, y2], 0, height)
+        if x2 <= x1 or y2 <= y1:
+            continue
+        result.append(Box(class_of_index(label), x1, y1, x2, y2, score=float(score)))
+    result.sort(key=lambda b: -b.score)
+    return result
+
+
+def suppress_cross_class_duplicates(boxes, iou=CROSS_CLASS_IOU):
+    """Keep the best-scored box where boxes of different classes cover the same area."""
+    kept = []
+    for box in sorted(boxes, key=lambda b: -(b.score or 0.0)):
+        if all(box.iou(other) <= iou for other in kept):
+            kept.append(box)
+    return kept
+
+
+def run_model(model, images, device, threshold=0.0):
+    """Raw detections (list of Box lists) for 1 x H x W float tensors in [0, 1]."""
+    import torch
+
+    from ..model.devices import mixed_precision_dtype
+    from ..model.architectures import autocast_backbone
+
+    sizes = [(int(im.shape[-1]), int(im.shape[-2])) for im in images]
+    with torch.inference_mode(), autocast_backbone(model, mixed_precision_dtype(device)):
+        outputs = model([im.to(device) for im in images])
+    return [outputs_to_boxes(out, w, h, threshold) for out, (w, h) in zip(outputs, sizes)]
+
+
+def as_pixels(radiograph):
+    """A Radiograph, a 2D array or an image path as the detector's float32 [0, 1] input."""
+    from ..io.images import normalized, read_radiograph
+
+    if isinstance(radiograph, (str, Path)):
+        radiograph = read_radiograph(radiograph)
+    return np.ascontiguousarray(normalized(radiograph), dtype=np.float32)
+
+
+def anatomy_postprocess():
+    """anatomy.postprocess when that module is installed, else None."""
+    try:
+        from .anatomy import postprocess
+    except ImportError:
+        return None
+    return postprocess
+
+
+class DetectionResult(NamedTuple):
+    """One radiograph's detections with what the user should know about them.
+
+    boxes: in the input image's pixels. warnings: plain-language remarks (how the hand lay, areas
+    missing), one line each. orientation: how the hand lay (see orientation.py).
+    """
+
+    boxes: List[Box]
+    warnings: List[str]
+    orientation: Orientation
+
+
+class Detector:
+    """Loads a model once; `detect` / `detect_batch` return Boxes in input-image pixels.
+
+    model: a registered model name ("default"), a model file path, or a (torch model, metadata)
+    pair. device: "auto" (cuda, then mps, else cpu), "cpu", "cuda" or "mps". threshold: the
+    lowest score kept. postprocess: anatomy-aware clean-up (at most the expected count per class,
+    digits assigned); False gives the model's own boxes on the image as it is. orientations
+    (with postprocess): "auto" detects again on the radiograph turned and mirrored when the
+    upright pass does not find a nearly complete left hand (right hands, flipped or turned
+    images), and keeps the best; "upright" detects on the image as it is only.
+    """
+
+    def __init__(self, model="default", device="auto", threshold=0.5, postprocess=True, threads=None,
+                 batch_size=4, orientations="auto"):
+        from ..model.checkpoints import load_model
+        from ..model.devices import limit_cpu_threads, resolve_device
+
+        if orientations not in ORIENTATION_MODES:
+            raise ValueError(f"orientations={orientations!r}: use 'auto' (also try the radiograph turned and "
+                             "mirrored when the hand is not found upright) or 'upright' (the image as it is).")
+        if isinstance(model, tuple):
+            self.model, self.metadata = model
+            self.source = "in memory"
+        else:
+            from ..model.registry import resolve_model
+
+            path, sha256 = resolve_model(model)
+            self.model, self.metadata = load_model(path, sha256)
+            self.source = str(path)
+        self.device = resolve_device(device)
+        if self.device.type == "cpu":
+            limit_cpu_threads(threads)
+        self.model.to(self.device).eval()
+        self.threshold = float(threshold)
+        self.batch_size = max(1, int(batch_size))
+        self.postprocess = bool(postprocess)
+        self.orientations = orientations
+
+    def detect(self, radiograph):
+        return self.detect_batch([radiograph])[0]
+
+    def detect_batch(self, radiographs):
+        return [result.boxes for result in self._detect(radiographs, with_warnings=False)]
+
+    def detect_with_report(self, radiograph):
+        """DetectionResult(boxes, warnings, orientation) for one radiograph."""
+        return self._detect([radiograph], with_warnings=True)[0]
+
+    def detect_batch_with_report(self, radiographs):
+        return self._detect(radiographs, with_warnings=True)
+
+    def _detect(self, radiographs, with_warnings):
+        results = []
+        for start in range(0, len(radiographs), self.batch_size):
+            chunk = [as_pixels(r) for r in radiographs[start:start + self.batch_size]]
+            for pixels, upright in zip(chunk, self._detect_views(chunk)):
+                results.append(self._result(pixels, upright, with_warnings))
+        return results
+
+    def _detect_views(self, views):
+        """(boxes, anatomy analysis or None) for each float32 image, in its own pixels."""
+        import torch
+
+        found = []
+        for start in range(0, len(views), self.batch_size):
+            chunk = [np.ascontiguousarray(v) for v in views[start:start + self.batch_size]]
+            tensors = [torch.from_numpy(v)[None] for v in chunk]
+            for view, boxes in zip(chunk, run_model(self.model, tensors, self.device, self.threshold)):
+                found.append(self._clean(boxes, view.shape[1], view.shape[0]))
+        return found
+
+    def _clean(self, boxes, width, height):
+        boxes = suppress_cross_class_duplicates(boxes)
+        analysis = None
+        if self.postprocess:
+            from .anatomy import analyse_hand
+
+            analysis = analyse_hand(boxes, width, height)
+            boxes = analysis.boxes
+        return boxes, analysis
+
+    def _result(self, pixels, upright, with_warnings):
+        orientation, (boxes, _) = UPRIGHT, upright
+        # The search needs anatomy's reading of each view: it runs with the post-processing only.
+        if self.orientations == "auto" and self.postprocess and not looks_upright_left(upright[1]):
+            orientation, (boxes, _) = self._search(pixels, upright)
+        warnings = []
+        if with_warnings:
+            from .anatomy import hand_warnings
+
+            view_height, view_width = upright_view(pixels, orientation).shape
+            confident = [b for b in boxes if b.score is None or b.score >= CONFIDENT_SCORE]
+            warnings = orientation.describe() + hand_warnings(confident, view_width, view_height)
+        height, width = pixels.shape
+        boxes = [box_from_view(b, width, height, orientation) for b in boxes]
+        return DetectionResult(boxes, warnings, orientation)
+
+    def _search(self, pixels, upright):
+        """(orientation, (boxes, analysis)) of the best orientation tried; boxes in its view.
+
+        Each view's boxes tell anatomy how the hand lies in it; the orientation that reading points
+        to is tried next. The search stops at the first view that shows a nearly complete left
+        hand. On the CPU the views go one at a time (a batch is no faster there), else in batches.
+        """
+        candidates = [(UPRIGHT, upright)]
+        queue = [o for o in ALL_ORIENTATIONS if not o.is_upright]
+        step = 1 if self.device.type == "cpu" else self.batch_size
+        latest = candidates
+        while queue:
+            for view, (_, analysis) in latest:
+                guess = composed(view, orientation_guess(analysis))
+                if guess in queue:
+                    queue.remove(guess)
+                    queue.insert(0, guess)
+            tried, queue = queue[:step], queue[step:]
+            latest = list(zip(tried, self._detect_views([upright_view(pixels, o) for o in tried])))
+            candidates += latest
+            if any(looks_upright_left(analysis) for _, (_, analysis) in latest):
+                break
+        # max keeps the first of equals: the image as it is.
+        return max(candidates, key=lambda candidate: ranking(candidate[1][0]))

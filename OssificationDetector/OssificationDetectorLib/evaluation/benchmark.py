@@ -1,0 +1,277 @@
+"""Speed and memory of the detector, beside torchvision's fasterrcnn_resnet50_fpn in the same run.
+
+Each model is measured in a fresh process (so that its peak memory is its own): the time to load
+it, the median time per radiograph on the CPU with a given number of threads (the radiographs
+already read; normalisation, the network, and the anatomy post-processing included), the
+process's peak resident memory, and on a GPU when there is one the median time per radiograph
+and the throughput in batches. The reference is fasterrcnn_resnet50_fpn(weights=None,
+weights_backbone=None, num_classes=7) at torchvision's own input size, run through the same
+Detector pipeline.
+"""
+import json
+import statistics
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import List, Optional
+
+REFERENCE = "torchvision fasterrcnn_resnet50_fpn"
+
+
+class BenchmarkError(ValueError):
+    """A benchmark that cannot run as asked; the message says why."""
+
+
+@dataclass
+class Measurement:
+    model: str
+    device: str
+    threads: Optional[int]
+    images: int
+    input_size: str                       # the network's min_size/max_size
+    parameters: int
+    load_seconds: float                   # the model alone: file read, checks, build, weights
+    seconds_per_image: float              # median over radiographs of each one's median over repeats
+    seconds_per_image_all: List[float] = field(default_factory=list)
+    postprocess_ms: Optional[float] = None  # anatomy's share of the time per radiograph (median)
+    peak_memory_mb: Optional[float] = None  # process peak resident memory (CPU) or GPU memory allocated
+    batch_size: Optional[int] = None
+    images_per_second: Optional[float] = None        # batched, detect_batch end to end
+    network_images_per_second: Optional[float] = None  # batched, the network alone on tensors already there
+    import_seconds: Optional[float] = None  # torch + torchvision + the Lib, once a process
+
+
+def median_size_images(rsna_folder, count=5):
+    """The `count` RSNA radiographs nearest the set's median width and height (from manifest.json)."""
+    rsna_folder = Path(rsna_folder)
+    entries = json.loads((rsna_folder / "manifest.json").read_text())
+    widths = statistics.median(e["width"] for e in entries)
+    heights = statistics.median(e["height"] for e in entries)
+    nearest = sorted(entries, key=lambda e: (abs(e["width"] - widths) + abs(e["height"] - heights), e["id"]))
+    return [rsna_folder / e["file"] for e in nearest[:count]]
+
+
+def _load(spec, device, threads):
+    """(Detector, load seconds, parameter count) for a model spec: ("model", NAME_OR_PATH),
+    ("untrained", ARCHITECTURE) or ("reference",)."""
+    # Libraries are imported before the clock starts: a process (or Slicer) imports them once, and
+    # their import time is reported apart (Measurement.import_seconds).
+    import torch
+    from torchvision.models.detection import fasterrcnn_resnet50_fpn
+
+    from ..detection.detect import Detector
+    from ..model.architectures import build_model
+
+    start = time.perf_counter()
+    if spec[0] == "model":
+        detector = Detector(spec[1], device=device, threads=threads)
+    else:
+        if spec[0] == "reference":
+            net = fasterrcnn_resnet50_fpn(weights=None, weights_backbone=None, num_classes=7)
+        else:
+            net = build_model(spec[1], init="none")
+        net.eval()
+        torch.manual_seed(0)
+        # Random weights find no hand: the orientation search would time eight passes, not one.
+        detector = Detector((net, {}), device=device, threads=threads, orientations="upright")
+    seconds = time.perf_counter() - start
+    parameters = sum(p.numel() for p in detector.model.parameters())
+    return detector, seconds, parameters
+
+
+def _input_size(detector):
+    transform = detector.model.transform
+    return f"{min(transform.min_size)}-{transform.max_size}"
+
+
+def _time_each(detector, radiographs, repeats, synchronize):
+    """Per radiograph: median of `repeats` detections (after one warm-up), and the anatomy share."""
+    from ..detection import anatomy
+
+    detector.detect(radiographs[0])  # warm-up: first-call allocations and kernel choices
+    per_image, post = [], []
+    for radiograph in radiographs:
+        times = []
+        for _ in range(repeats):
+            synchronize()
+            start = time.perf_counter()
+            boxes = detector.detect(radiograph)
+            synchronize()
+            times.append(time.perf_counter() - start)
+        per_image.append(statistics.median(times))
+        start = time.perf_counter()
+        anatomy.postprocess(boxes, radiograph.width, radiograph.height)
+        post.append(time.perf_counter() - start)
+    return per_image, 1000 * statistics.median(post)
+
+
+def _throughput(detector, radiographs, batch_size, rounds, synchronize):
+    """(end-to-end images/s with detect_batch, network-only images/s) in batches of batch_size."""
+    import torch
+
+    from ..detection.detect import as_pixels, run_model
+
+    batch = [radiographs[i % len(radiographs)] for i in range(batch_size)]
+    detector.batch_size = batch_size
+    detector.detect_batch(batch)
+    synchronize()
+    start = time.perf_counter()
+    for _ in range(rounds):
+        detector.detect_batch(batch)
+    synchronize()
+    end_to_end = rounds * batch_size / (time.perf_counter() - start)
+    tensors = [torch.from_numpy(as_pixels(r))[None].to(detector.device) for r in batch]
+    run_model(detector.model, tensors, detector.device)
+    synchronize()
+    start = time.perf_counter()
+    for _ in range(rounds):
+        run_model(detector.model, tensors, detector.device)
+    synchronize()
+    return end_to_end, rounds * batch_size / (time.perf_counter() - start)
+
+
+def measure(spec, image_paths, device="cpu", threads=2, repeats=3, batch_size=None, rounds=3):
+    """One model's Measurement in this process (use measure_in_child for a clean peak memory)."""
+    import resource
+
+    started = time.perf_counter()
+    import torch
+    import torchvision.models.detection  # noqa: F401
+
+    from ..detection import detect  # noqa: F401
+    import_seconds = time.perf_counter() - started
+    from ..io.images import read_radiograph
+
+    if device == "cpu":
+        torch.set_num_threads(int(threads))
+    radiographs = [read_radiograph(p) for p in image_paths]
+    detector, load_seconds, parameters = _load(spec, device, threads if device == "cpu" else None)
+    on_gpu = detector.device.type == "cuda"
+    synchronize = torch.cuda.synchronize if on_gpu else (lambda: None)
+    if on_gpu:
+        torch.cuda.reset_peak_memory_stats()
+    per_image, post_ms = _time_each(detector, radiographs, repeats, synchronize)
+    name = {"reference": REFERENCE, "untrained": f"{spec[-1]} (untrained)"}.get(spec[0], str(spec[-1]))
+    result = Measurement(
+        model=name,
+        device=str(detector.device), threads=int(threads) if device == "cpu" else None, images=len(radiographs),
+        input_size=_input_size(detector), parameters=parameters, load_seconds=load_seconds, import_seconds=import_seconds,
+        seconds_per_image=statistics.median(per_image), seconds_per_image_all=per_image, postprocess_ms=post_ms)
+    if batch_size:
+        result.batch_size = batch_size
+        result.images_per_second, result.network_images_per_second = _throughput(
+            detector, radiographs, batch_size, rounds, synchronize)
+    if on_gpu:
+        result.peak_memory_mb = torch.cuda.max_memory_allocated() / 2 ** 20
+    else:
+        result.peak_memory_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
+    return result
+
+
+def _measure_as_dict(*args):
+    return asdict(measure(*args))
+
+
+def measure_in_child(spec, image_paths, device="cpu", threads=2, repeats=3, batch_size=None, rounds=3):
+    """measure() in a fresh process: its peak memory is that model's alone."""
+    import multiprocessing
+
+    context = multiprocessing.get_context("spawn")
+    with context.Pool(1) as pool:
+        data = pool.apply(_measure_as_dict, ([*spec], [str(p) for p in image_paths], device, threads,
+                                             repeats, batch_size, rounds))
+    return Measurement(**data)
+
+
+def run_benchmark(image_paths, model=("model", "default"), threads=2, repeats=3, gpu=None,
+                  batch_size=16, rounds=3, reference=True, progress=None):
+    """Measurements of the model and (reference=True) the reference, on the CPU and, when a GPU is
+    there (gpu=None: if torch sees one), on the GPU."""
+    import torch
+
+    if not image_paths:
+        raise BenchmarkError("No radiographs to time: give image files or folders.")
+    specs = [model] + ([("reference",)] if reference else [])
+    use_gpu = torch.cuda.is_available() if gpu is None else bool(gpu)
+    if use_gpu and not torch.cuda.is_available():
+        raise BenchmarkError("A GPU benchmark was asked for, but torch sees no CUDA GPU here.")
+    results = []
+    for spec in specs:
+        for device in ("cpu", "cuda") if use_gpu else ("cpu",):
+            if progress:
+                progress(f"timing {spec[-1]} on {device} ...")
+            results.append(measure_in_child(spec, image_paths, device, threads, repeats,
+                                            batch_size if device == "cuda" else None, rounds))
+    return results
+
+
+def format_results(results):
+    """A plain-text table of the measurements, and the reference's time over the model's."""
+    lines = [f"{'model':40s} {'device':7s} {'input':9s} {'params':>7s} {'import s':>8s} {'load s':>7s} "
+             f"{'s/image':>8s} "
+             f"{'anatomy ms':>10s} {'peak MB':>8s} {'batch img/s':>12s} {'network img/s':>14s}"]
+    for m in results:
+        batch = f"{m.images_per_second:.1f}" if m.images_per_second else "-"
+        network = f"{m.network_images_per_second:.1f}" if m.network_images_per_second else "-"
+        device = m.device + (f"x{m.threads}" if m.threads else "")
+        lines.append(f"{m.model[:40]:40s} {device:7s} {m.input_size:9s} {m.parameters / 1e6:6.1f}M "
+                     f"{m.import_seconds or 0:8.2f} {m.load_seconds:7.2f} {m.seconds_per_image:8.3f} "
+                     f"{m.postprocess_ms:10.1f} "
+                     f"{m.peak_memory_mb:8.0f} {batch:>12s} {network:>14s}")
+    for device in dict.fromkeys(m.device for m in results):
+        ours = [m for m in results if m.device == device and m.model != REFERENCE]
+        ref = [m for m in results if m.device == device and m.model == REFERENCE]
+        if ours and ref:
+            lines.append(f"{device}: the reference takes {ref[0].seconds_per_image / ours[0].seconds_per_image:.2f} "
+                         f"times as long per radiograph as {ours[0].model}")
+    return "\n".join(lines)
+
+
+def add_arguments(parser):
+    """The benchmark's command-line options (shared by the CLI and scripts/benchmark.py)."""
+    parser.add_argument("images", nargs="*", metavar="IMAGE_OR_FOLDER",
+                        help="radiographs to time (default: the sample radiographs in Testing/Data/radiographs)")
+    parser.add_argument("--model", default="default", help="registered model name or model file")
+    parser.add_argument("--untrained", metavar="ARCHITECTURE",
+                        help="time an untrained model of this architecture instead of --model")
+    parser.add_argument("--rsna-median", type=int, metavar="N",
+                        help="also time the N radiographs of ../shared/data/rsna-bone-age nearest its median size")
+    parser.add_argument("--threads", type=int, default=2, help="CPU threads (default 2)")
+    parser.add_argument("--repeats", type=int, default=3, help="detections per radiograph (median taken)")
+    parser.add_argument("--batch-size", type=int, default=16, help="GPU batch for the throughput")
+    parser.add_argument("--gpu", choices=("auto", "yes", "no"), default="auto")
+    parser.add_argument("--no-reference", action="store_true", help="skip fasterrcnn_resnet50_fpn")
+    parser.add_argument("--json", metavar="FILE", help="also write the measurements as JSON")
+
+
+def _repository_root():
+    return Path(__file__).resolve().parents[3]
+
+
+def run_command(args):
+    from ..core.atomic import atomic_write_text
+    from ..annotations.image_files import is_image_file
+
+    paths = []
+    for name in args.images or [_repository_root() / "Testing" / "Data" / "radiographs"]:
+        path = Path(name)
+        if path.is_dir():
+            paths += sorted(p for p in path.iterdir() if p.is_file() and is_image_file(p))
+        elif path.is_file():
+            paths.append(path)
+        else:
+            raise BenchmarkError(f"{path} does not exist: give radiograph files or folders of them.")
+    if args.rsna_median:
+        rsna = _repository_root().parent / "shared" / "data" / "rsna-bone-age"
+        if not (rsna / "manifest.json").is_file():
+            raise BenchmarkError(f"--rsna-median needs the RSNA set at {rsna}; it is not there.")
+        paths += median_size_images(rsna, args.rsna_median)
+    model = ("untrained", args.untrained) if args.untrained else ("model", args.model)
+    gpu = {"auto": None, "yes": True, "no": False}[args.gpu]
+    results = run_benchmark(paths, model, args.threads, args.repeats, gpu, args.batch_size,
+                            reference=not args.no_reference, progress=print)
+    print(f"{len(paths)} radiographs, {args.repeats} detections each (median), {args.threads} CPU threads")
+    print(format_results(results))
+    if args.json:
+        atomic_write_text(args.json, json.dumps([asdict(m) for m in results], indent=2) + "\n")
+    return 0

@@ -1,0 +1,129 @@
+"""Where models are found: the bundled models.json and the user's own registry.
+
+Bundled: OssificationDetector/Resources/Models/models.json (or the folder named by
+OSSIFICATION_DETECTOR_MODELS): {"models": [{"name", "file", "sha256", "architecture",
+"description", "card"}]}, files relative to that folder. User models (trained with the
+extension or `ossification-detector train --register`): models.json in OSSIFICATION_DETECTOR_HOME,
+else ~/.ossification-detector, with absolute paths and the sha256 recorded at registration.
+A user model of the same name hides a bundled one.
+"""
+import json
+import os
+from pathlib import Path
+
+from ..core.atomic import atomic_write_text
+
+DEFAULT_MODEL = "default"
+REGISTRY_FILE = "models.json"
+
+
+class RegistryError(ValueError):
+    """A model name that is not registered, or a registry file that cannot be read."""
+
+
+def bundled_models_dir():
+    override = os.environ.get("OSSIFICATION_DETECTOR_MODELS")
+    if override:
+        return Path(override)
+    return Path(__file__).resolve().parents[2] / "Resources" / "Models"
+
+
+def user_home():
+    override = os.environ.get("OSSIFICATION_DETECTOR_HOME")
+    return Path(override) if override else Path.home() / ".ossification-detector"
+
+
+def _read_registry(path):
+    if not path.is_file():
+        return []
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as error:
+        raise RegistryError(f"The model registry {path} cannot be read ({error}): fix or delete it.") from error
+    models = data.get("models") if isinstance(data, dict) else None
+    if not isinstance(models, list) or not all(isinstance(m, dict) and "name" in m for m in models):
+        raise RegistryError(f"The model registry {path} is not a {{\"models\": [{{\"name\": ...}}]}} file: fix or delete it.")
+    return models
+
+
+def _entries():
+    """All registered models, user ones first, each with its absolute path and source."""
+    entries = []
+    for source, folder in (("user", user_home()), ("bundled", bundled_models_dir())):
+        for model in _read_registry(folder / REGISTRY_FILE):
+            entry = dict(model)
+            entry["path"] = str((folder / model.get("file", model.get("path", ""))).resolve())
+            entry["source"] = source
+            entries.append(entry)
+    return entries
+
+
+def list_models():
+    """Registered models (user ones first; a user model hides a bundled one of the same name)."""
+    seen, result = set(), []
+    for entry in _entries():
+        if entry["name"] not in seen:
+            seen.add(entry["name"])
+            result.append(entry)
+    return result
+
+
+def resolve_model(name_or_path=DEFAULT_MODEL):
+    """(model file path, expected sha256 or None) for a registered name or a file path.
+
+    A registered name wins over a file of the same name in the working folder; a path that is not
+    registered is loaded without a checksum (the user chose that file).
+    """
+    name = str(name_or_path)
+    for entry in list_models():
+        if entry["name"] == name:
+            return Path(entry["path"]), entry.get("sha256")
+    path = Path(name).expanduser()
+    if path.suffix or path.exists() or os.sep in name or "/" in name:
+        return path, None
+    names = ", ".join(e["name"] for e in list_models()) or "none"
+    raise RegistryError(f"No model named {name!r} is registered (available: {names}): give a model file "
+                        "path or one of those names.")
+
+
+def register_user_model(name, path, metadata=None):
+    """Add (or replace) a user model entry with the file's sha256; returns the entry."""
+    from .checkpoints import file_sha256, read_model_file
+
+    path = Path(path).resolve()
+    if metadata is None:
+        _, metadata = read_model_file(path)  # checks it is a model for our classes
+    entry = {"name": str(name), "file": str(path), "sha256": file_sha256(path),
+             "architecture": metadata.get("architecture"), "description": metadata.get("description", ""),
+             "metrics": _short_metrics(metadata.get("metrics"))}
+    registry = user_home() / REGISTRY_FILE
+    models = [m for m in _read_registry(registry) if m["name"] != entry["name"]]
+    models.append(entry)
+    atomic_write_text(registry, json.dumps({"models": models}, indent=2) + "\n")
+    return entry
+
+
+def unregister_user_model(name):
+    registry = user_home() / REGISTRY_FILE
+    models = _read_registry(registry)
+    kept = [m for m in models if m["name"] != name]
+    if len(kept) == len(models):
+        raise RegistryError(f"No user model named {name!r} is registered.")
+    atomic_write_text(registry, json.dumps({"models": kept}, indent=2) + "\n")
+
+
+def _short_metrics(metrics):
+    if not metrics:
+        return None
+    overall = (metrics.get("postprocessed") or metrics.get("raw") or {}).get("centre_overall") or {}
+    return {"mAP": metrics.get("mAP"), "centre_f1": overall.get("f1")}
+
+
+def register_bundled_model(folder, name, file, sha256, architecture, description="", card=None):
+    """Add (or replace) an entry of a bundled models.json (used when publishing a model)."""
+    registry = Path(folder) / REGISTRY_FILE
+    entry = {"name": name, "file": str(file), "sha256": sha256, "architecture": architecture,
+             "description": description, "card": card}
+    models = [m for m in _read_registry(registry) if m["name"] != name] + [entry]
+    atomic_write_text(registry, json.dumps({"models": models}, indent=2) + "\n")
+    return entry
