@@ -1,21 +1,21 @@
 """OssificationDetector: find the 17 ossification areas of a hand radiograph and review them as ROIs.
 
 Thin by design: the panel's sections live in OssificationDetectorGui, the work in
-OssificationDetectorLib (plain Python, plus mrml.py / detections_mrml.py for the scene).
+OssificationDetectorLib (plain Python; its mrml/ package bridges the scene), the logic and the
+parameter node in OssificationDetectorGui/logic.py and parameter_node.py.
 torch is imported only when detection starts, after PyTorchUtils has installed it.
 """
-from typing import Annotated, Optional, Union
+from typing import Optional
 
 import vtk
 
 import slicer
-from slicer import vtkMRMLScalarVolumeNode, vtkMRMLVectorVolumeNode
 from slicer.i18n import tr as _
-from slicer.parameterNodeWrapper import Choice, Default, WithinRange, parameterNodeWrapper
-from slicer.ScriptedLoadableModule import (
-    ScriptedLoadableModule, ScriptedLoadableModuleLogic, ScriptedLoadableModuleTest, ScriptedLoadableModuleWidget,
-)
+from slicer.ScriptedLoadableModule import ScriptedLoadableModule, ScriptedLoadableModuleTest, ScriptedLoadableModuleWidget
 from slicer.util import VTKObservationMixin
+
+from OssificationDetectorGui.logic import OssificationDetectorLogic
+from OssificationDetectorGui.parameter_node import OssificationDetectorParameterNode
 
 CITATION = (
     "Koitka S, Demircioglu A, Kim MS, Friedrich CM, Nensa F. Ossification area localization in pediatric hand "
@@ -55,14 +55,6 @@ def _registerSampleData():
     from OssificationDetectorGui.sample_data import registerSampleData
 
     registerSampleData()
-
-
-@parameterNodeWrapper
-class OssificationDetectorParameterNode:
-    inputVolume: Union[vtkMRMLScalarVolumeNode, vtkMRMLVectorVolumeNode]
-    model: Annotated[str, Default("default")]
-    threshold: Annotated[float, WithinRange(0.0, 1.0), Default(0.5)]
-    device: Annotated[str, Choice(["auto", "cpu", "cuda"]), Default("auto")]
 
 
 class OssificationDetectorWidget(ScriptedLoadableModuleWidget, VTKObservationMixin):
@@ -147,96 +139,6 @@ class OssificationDetectorWidget(ScriptedLoadableModuleWidget, VTKObservationMix
     def onParameterNodeModified(self, caller=None, event=None) -> None:
         for section in self.sections:
             section.updateFromParameterNode()
-
-
-class OssificationDetectorLogic(ScriptedLoadableModuleLogic):
-    """Detection and review on a scene (slicer.mrmlScene unless given): the Lib does the work."""
-
-    # The detector keeps boxes from this score up, so the threshold slider can show them without detecting again.
-    DETECTION_FLOOR = 0.05
-
-    def __init__(self, scene=None, fileForInstance=None) -> None:
-        ScriptedLoadableModuleLogic.__init__(self)
-        self.scene = scene if scene is not None else slicer.mrmlScene
-        # SOP Instance UID -> DICOM file path; slicer.dicomDatabase.fileForInstance unless given.
-        self.fileForInstance = fileForInstance
-        self._detector = None
-        self._detectorKey = None
-        self.lastDetectionWarnings = []
-
-    def getParameterNode(self):
-        return OssificationDetectorParameterNode(super().getParameterNode())
-
-    def modelNames(self):
-        from OssificationDetectorLib.model.registry import list_models
-
-        return [model["name"] for model in list_models()]
-
-    def detector(self, model="default", device="auto"):
-        """The Detector for a model and device, loaded once (one model is kept in memory)."""
-        if self._detectorKey != (model, device):
-            from OssificationDetectorGui.torch_setup import ensureTorch
-
-            ensureTorch()
-            from OssificationDetectorLib.detection.detect import Detector
-
-            self._detector, self._detectorKey = None, None  # free the previous model before loading the next
-            self._detector = Detector(model, device=device, threshold=self.DETECTION_FLOOR)
-            self._detectorKey = (model, device)
-        return self._detector
-
-    def dicomFile(self, volumeNode):
-        """The DICOM file a volume was loaded from (DICOM module, or a .dcm file dropped onto Slicer), or None.
-
-        Detection and the dataset read their pixels from it: Slicer's volume may hold MONOCHROME1 values
-        as stored (bone dark) and has no VOI LUT applied (see OssificationDetectorLib.io.dicom_source).
-        """
-        from OssificationDetectorLib.io.dicom_source import dicom_file_of_volume
-
-        lookup = self.fileForInstance
-        if lookup is None:
-            database = getattr(slicer, "dicomDatabase", None)  # None until the DICOM module has started
-            lookup = database.fileForInstance if database is not None else None
-        return dicom_file_of_volume(volumeNode, lookup)
-
-    def detect(self, volumeNode, model="default", device="auto", threshold=0.5):
-        """Detect on a volume; replaces its previous detection ROIs. Returns the new ROI nodes.
-
-        The detector's remarks about the radiograph (a right hand, a turned image, areas missing)
-        are kept in lastDetectionWarnings.
-        """
-        from OssificationDetectorLib.mrml.detections import detect_volume_with_warnings
-
-        rois, self.lastDetectionWarnings = detect_volume_with_warnings(
-            self.scene, volumeNode, self.detector(model, device), threshold, model,
-            dicom_file=self.dicomFile(volumeNode))
-        return rois
-
-    def detectionNodes(self, volumeNode):
-        from OssificationDetectorLib.mrml.bridge import detection_rois
-
-        return detection_rois(self.scene, volumeNode)
-
-    def applyThreshold(self, volumeNode, threshold):
-        from OssificationDetectorLib.mrml.detections import apply_threshold
-
-        return apply_threshold(self.scene, volumeNode, threshold)
-
-    def setReview(self, roiNodes, state, threshold):
-        from OssificationDetectorLib.mrml.detections import set_review
-
-        for roiNode in roiNodes:
-            set_review(roiNode, state, threshold)
-
-    def clear(self, volumeNode):
-        from OssificationDetectorLib.mrml.detections import remove_detections
-
-        return remove_detections(self.scene, volumeNode)
-
-    def exportReviewed(self, volumeNode, folder):
-        from OssificationDetectorLib.mrml.detections import export_reviewed
-
-        return export_reviewed(self.scene, volumeNode, folder, dicom_file=self.dicomFile(volumeNode))
 
 
 class OssificationDetectorTest(ScriptedLoadableModuleTest):

@@ -171,8 +171,8 @@ def test_the_panel_code_uses_the_widgets_at_all():
 
 
 def parameter_node_fields():
-    """{name: annotation source} of the @parameterNodeWrapper class in the module file."""
-    tree = ast.parse(MODULE_FILE.read_text(encoding="utf-8"))
+    """{name: annotation source} of the @parameterNodeWrapper class (OssificationDetectorGui/parameter_node.py)."""
+    tree = ast.parse((MODULE_DIR / "OssificationDetectorGui" / "parameter_node.py").read_text(encoding="utf-8"))
     for node in tree.body:
         if isinstance(node, ast.ClassDef) and any(
                 isinstance(d, ast.Name) and d.id == "parameterNodeWrapper" for d in node.decorator_list):

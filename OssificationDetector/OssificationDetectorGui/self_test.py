@@ -29,7 +29,7 @@ def _workDir(name):
 
 
 def runSceneCases(testCase):
-    from OssificationDetector import OssificationDetectorLogic
+    from OssificationDetectorGui.logic import OssificationDetectorLogic
     from OssificationDetectorTesting.annotation_cases import ANNOTATION_CASES
     from OssificationDetectorTesting.scene_cases import ALL_CASES, SceneHost
 
