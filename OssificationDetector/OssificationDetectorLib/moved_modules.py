@@ -81,10 +81,14 @@ class _MovedModuleFinder(importlib.abc.MetaPathFinder, importlib.abc.Loader):
     def create_module(self, spec):
         new = f"{PACKAGE}.{MOVED[spec.name.rpartition('.')[2]]}"
         warnings.warn(f"{spec.name} has moved to {new}; import it from there.", DeprecationWarning, stacklevel=3)
-        return importlib.import_module(new)
+        module = importlib.import_module(new)
+        spec.loader_state = module.__spec__
+        return module
 
     def exec_module(self, module):
-        pass  # the module it stands for is already executed
+        # The module is already executed; the import machinery has just set its __spec__ to the old
+        # name's: give it its own back, so that it stays the module of its new path in every respect.
+        module.__spec__ = module.__spec__.loader_state
 
 
 def install():
