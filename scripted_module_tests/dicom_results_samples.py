@@ -6,10 +6,11 @@ from PIL import Image
 from pydicom.uid import generate_uid
 
 from conftest import SAMPLES
-from dicom_factory import write_dicom
+from dicom_factory import make_dataset
 
 from OssificationDetectorLib.core.boxes import Box
 from OssificationDetectorLib.dicom_results.areas import ReviewedArea
+from OssificationDetectorLib.dicom_results.report_writer import save_dataset
 
 PATIENT = {"PatientName": "Test^Hand", "PatientID": "OD-0001", "PatientBirthDate": "20150302", "PatientSex": "F",
            "StudyDate": "20260110", "StudyTime": "101500", "StudyID": "7", "AccessionNumber": "A12345",
@@ -33,7 +34,10 @@ def write_source(path, pixels, kind="CR", photometric="MONOCHROME2", spacing=Non
         attributes["PixelSpacing" if kind == "SC" else "ImagerPixelSpacing"] = list(spacing)
     if kind == "SC":
         attributes.update(Modality="OT", ConversionType="WSD")
-    return write_dicom(path, stored.astype(np.uint16), kind=kind, photometric=photometric, bits_stored=12, **attributes)
+    # save_dataset writes with pydicom 3 and with pydicom 2 (Slicer's), so these tests run on both.
+    save_dataset(make_dataset(stored.astype(np.uint16), kind=kind, photometric=photometric, bits_stored=12,
+                              **attributes), path)
+    return path
 
 
 def reviewed_sample():

@@ -60,9 +60,10 @@ def test_report_holds_the_detections_with_the_bundled_model(detected):
         json_boxes = boxes_of(detected["detections"], f"{name}.dcm")
         assert len(report.areas) == len(json_boxes) >= 15
         assert {a.state for a in report.areas} == {"detected"}
-        got = sorted(tuple(np.round(a.box.coords, 1)) for a in report.areas)
-        expected = sorted(tuple(np.round(b["box"], 1)) for b in json_boxes)
-        assert np.allclose(got, expected, atol=0.02)
+        got = sorted((a.box.label, *a.box.coords) for a in report.areas)
+        expected = sorted((b["label"], *b["box"]) for b in json_boxes)
+        assert [g[0] for g in got] == [e[0] for e in expected]
+        assert np.allclose([g[1:] for g in got], [e[1:] for e in expected], atol=0.01)
         assert report.algorithm.name == "OssificationDetector default (ossification-mobilenet_v2_fpn-v3)"
         assert report.algorithm.sha256 == "82c56596b40f489c4db466f9bf6c938034f102ca347504d0cc8072c3a284186a"
         assert report.source_uids[0] == str(pydicom.dcmread(detected[name]).SOPInstanceUID)

@@ -2,6 +2,7 @@
 
 Every object written here passes dciodvfy without errors and is read by dsrdump (reports), dcmpschk
 (presentation states) and highdicom (reports); the report reads back into the same boxes to 0.01 px.
+These tests also run on Slicer's pydicom 2.4.4 with highdicom 0.22.0 (they need no torch and no MRML).
 """
 import numpy as np
 import pydicom
@@ -12,11 +13,11 @@ from OssificationDetectorLib.dicom_results.areas import Algorithm, ReviewedArea
 from OssificationDetectorLib.dicom_results.coding import PRIVATE_SCHEME
 from OssificationDetectorLib.dicom_results.presentation_state import write_presentation_state
 from OssificationDetectorLib.dicom_results.report_reader import is_ossification_report, read_report
-from OssificationDetectorLib.dicom_results.report_writer import write_report
+from OssificationDetectorLib.dicom_results.report_writer import save_dataset, write_report
 from OssificationDetectorLib.dicom_results.source_image import DicomResultsError
 
 from conftest import SAMPLES
-from dicom_factory import write_dicom
+from dicom_factory import make_dataset
 from dicom_results_samples import PATIENT, hand_pixels, reviewed_sample, write_source
 from dicom_validators import check_presentation_state, check_report, needs_dicom_tools
 
@@ -143,7 +144,8 @@ def test_a_report_is_not_a_source_and_other_images_boxes_are_refused(source, tmp
 
 
 def test_a_source_without_study_uid_is_refused(tmp_path):
-    path = write_dicom(tmp_path / "bare.dcm", hand_pixels(width=60), kind="CR")
+    path = tmp_path / "bare.dcm"
+    save_dataset(make_dataset(hand_pixels(width=60), kind="CR"), path)  # no patient, study or series
     with pytest.raises(DicomResultsError, match="lacks StudyInstanceUID"):
         write_report(path, reviewed_sample(), tmp_path / "out")
 

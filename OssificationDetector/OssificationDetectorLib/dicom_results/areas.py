@@ -36,6 +36,13 @@ class Algorithm:
         return ([f"sha256={self.sha256}"] if self.sha256 else []) + list(self.parameters)
 
 
+def software_version():
+    """The Lib's version, written into every object as Software Versions and the algorithm version."""
+    import OssificationDetectorLib
+
+    return str(OssificationDetectorLib.__version__)
+
+
 def exported_areas(areas, include_rejected=False):
     """The areas a report holds: rejected ones only when asked."""
     return [a for a in areas if include_rejected or a.state != REVIEW_REJECTED]
@@ -43,12 +50,11 @@ def exported_areas(areas, include_rejected=False):
 
 def algorithm_of_model(model="default", threshold=None):
     """Algorithm for a registered model name or a model file: its name, the Lib's version, its sha256."""
-    from .. import __version__
     from ..model.checkpoints import file_sha256
     from ..model.registry import resolve_model
 
     path, sha256 = resolve_model(model)
     name = Path(path).stem if str(model) == str(path) else f"{model} ({Path(path).stem})"
     parameters = [] if threshold is None else [f"threshold={threshold:g}"]
-    return Algorithm(name=f"OssificationDetector {name}", version=str(__version__),
+    return Algorithm(name=f"OssificationDetector {name}", version=software_version(),
                      sha256=sha256 or file_sha256(path), parameters=parameters)

@@ -11,15 +11,25 @@ import numpy as np
 import pydicom
 from pydicom.uid import generate_uid
 
-from .. import __version__
 from ..core.taxonomy import CLASS_COLORS, CLASSES
-from .areas import exported_areas
+from .areas import exported_areas, software_version
 from .report_writer import DEVICE_UID, MANUFACTURER, box_polyline, save_dataset
 from .source_image import DicomResultsError, next_series_number, read_source
 
 # Text height as a share of the image height: readable at a whole-image view.
 TEXT_HEIGHT = 0.022
 TEXT_WIDTH_PER_CHARACTER = 0.6  # of the text height
+
+
+def cielab(rgb):
+    """(L*, a*, b*) of an sRGB colour in 0..1 (D65 white), as GraphicLayer colours are given.
+    Written out because highdicom 0.22 (the release for Slicer's pydicom 2) has no CIELabColor.from_rgb."""
+    linear = [c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4 for c in rgb]
+    matrix = ((0.4124, 0.3576, 0.1805), (0.2126, 0.7152, 0.0722), (0.0193, 0.1192, 0.9505))
+    white = (0.95047, 1.0, 1.08883)
+    xyz = [sum(m * c for m, c in zip(row, linear)) / w for row, w in zip(matrix, white)]
+    f = [t ** (1 / 3) if t > (6 / 29) ** 3 else t / (3 * (6 / 29) ** 2) + 4 / 29 for t in xyz]
+    return 116 * f[1] - 16, 500 * (f[0] - f[1]), 200 * (f[1] - f[2])
 
 
 def area_text(area):
@@ -73,9 +83,8 @@ def make_presentation_state(source_path, areas, include_rejected=False, series_u
         of_class = [a for a in areas if a.box.label == label]
         if not of_class:
             continue
-        rgb = [round(255 * c) for c in CLASS_COLORS[label]]
         layer = GraphicLayer(layer_name=label.upper(), order=order, description=f"{label} ossification areas",
-                             display_color=CIELabColor.from_rgb(*rgb))
+                             display_color=CIELabColor(*cielab(CLASS_COLORS[label])))
         layers.append(layer)
         graphics, texts = [], []
         for area in of_class:
@@ -89,7 +98,7 @@ def make_presentation_state(source_path, areas, include_rejected=False, series_u
     gsps = GrayscaleSoftcopyPresentationState(
         referenced_images=[source], series_instance_uid=series_uid or generate_uid(),
         series_number=next_series_number(source) + 1, sop_instance_uid=generate_uid(), instance_number=1,
-        manufacturer=MANUFACTURER, manufacturer_model_name=MANUFACTURER, software_versions=str(__version__),
+        manufacturer=MANUFACTURER, manufacturer_model_name=MANUFACTURER, software_versions=software_version(),
         device_serial_number=DEVICE_UID[-16:], content_label="OSSIFICATION",
         content_description="Ossification areas", graphic_annotations=annotations, graphic_layers=layers,
         voi_lut_transformations=[SoftcopyVOILUTTransformation(window_center=center, window_width=window_width)],

@@ -11,9 +11,8 @@ import numpy as np
 from pydicom.sr.codedict import codes
 from pydicom.uid import generate_uid
 
-from .. import __version__
 from . import coding
-from .areas import exported_areas
+from .areas import exported_areas, software_version
 from .source_image import DicomResultsError, next_series_number, read_source
 
 MANUFACTURER = "OssificationDetector"
@@ -127,7 +126,7 @@ def make_report(source_path, areas, algorithm=None, include_rejected=False, seri
         series_number=next_series_number(source), sop_instance_uid=generate_uid(), instance_number=1,
         manufacturer=MANUFACTURER, is_complete=True, series_description=REPORT_DESCRIPTION,
     )
-    report.SoftwareVersions = str(__version__)
+    report.SoftwareVersions = software_version()
     report.CodingSchemeIdentificationSequence = [coding.coding_scheme_identification()]
     return report
 

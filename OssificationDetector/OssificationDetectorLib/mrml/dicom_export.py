@@ -58,10 +58,10 @@ def algorithm_of_rois(scene, volume_node):
     try:
         return algorithm_of_model(name)
     except (RegistryError, OSError):  # a model gone since: its name is still worth recording
-        from .. import __version__
+        from ..dicom_results.areas import software_version
 
         prefix = "" if name.startswith("OssificationDetector ") else "OssificationDetector "
-        return Algorithm(name=prefix + name, version=str(__version__))
+        return Algorithm(name=prefix + name, version=software_version())
 
 
 @dataclass
