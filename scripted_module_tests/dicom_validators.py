@@ -15,6 +15,19 @@ needs_dicom_tools = pytest.mark.skipif(
            "scripts/install_dicom_tools.sh as root")
 
 
+DCMP2PGM = shutil.which("dcmp2pgm")
+needs_dcmp2pgm = pytest.mark.skipif(not DCMP2PGM, reason="dcmp2pgm (Debian package dcmtk) is not installed")
+
+
+def rendered_through(image, presentation_state, pgm):
+    """The image as DCMTK's dcmp2pgm displays it through the presentation state (8-bit array)."""
+    import numpy as np
+    from PIL import Image
+
+    subprocess.run([DCMP2PGM, "-p", str(presentation_state), str(image), str(pgm)], check=True, timeout=60)
+    return np.asarray(Image.open(pgm))
+
+
 def dciodvfy_errors(path):
     """The lines dciodvfy marks as errors (warnings, e.g. about the private coding scheme, are allowed)."""
     result = subprocess.run([DCIODVFY, str(path)], capture_output=True, text=True, timeout=60)

@@ -19,7 +19,7 @@ from OssificationDetectorLib.dicom_results.source_image import DicomResultsError
 from conftest import SAMPLES
 from dicom_factory import make_dataset
 from dicom_results_samples import PATIENT, hand_pixels, reviewed_sample, write_source
-from dicom_validators import check_presentation_state, check_report, needs_dicom_tools
+from dicom_validators import check_presentation_state, check_report, needs_dcmp2pgm, needs_dicom_tools, rendered_through
 
 pytestmark = needs_dicom_tools
 ALGORITHM = Algorithm("OssificationDetector default", "0.1.0", "82c56596" * 8, ["threshold=0.5"])
@@ -119,8 +119,21 @@ def test_presentation_state_draws_the_boxes_on_the_source(tmp_path, photometric,
     kept = [a for a in areas if a.state != "rejected"]
     assert sorted((layer, tuple(np.round(c, 3))) for layer, c in drawn) == sorted(
         (a.box.label.upper(), tuple(np.round(a.box.coords, 3))) for a in kept)
-    assert "PIP III 0.93 (accepted)" in texts and not any("Ulna" in t for t in texts)
+    assert "PIP III 0.93 accepted" in texts and "DIP V 0.71" in texts and not any("Ulna" in t for t in texts)
     assert {layer.GraphicLayer for layer in gsps.GraphicLayerSequence} == {a.box.label.upper() for a in kept}
+
+
+@needs_dcmp2pgm
+@pytest.mark.parametrize("photometric", ["MONOCHROME1", "MONOCHROME2"])
+def test_a_dicom_viewer_shows_bone_bright_through_the_presentation_state(tmp_path, photometric):
+    """DCMTK's dcmp2pgm renders the image through the GSPS (its window and presentation LUT)."""
+    bright_bone = hand_pixels(width=160)
+    source = write_source(tmp_path / "src.dcm", bright_bone, photometric=photometric)
+    gsps = write_presentation_state(source, reviewed_sample(), tmp_path)
+    shown = rendered_through(source, gsps, tmp_path / "shown.pgm")
+    assert shown.shape == bright_bone.shape
+    assert np.corrcoef(shown.ravel().astype(float), bright_bone.ravel().astype(float))[0, 1] > 0.95
+    assert shown.min() < 30 and shown.max() > 225  # the window spans the image's values
 
 
 def test_a_non_dicom_input_is_refused_with_the_reason(tmp_path):

@@ -13,11 +13,12 @@ from pydicom.uid import generate_uid
 
 from ..core.taxonomy import CLASS_COLORS, CLASSES
 from .areas import exported_areas, software_version
+from .coding import REVIEW_DETECTED
 from .report_writer import DEVICE_UID, MANUFACTURER, box_polyline, save_dataset
 from .source_image import DicomResultsError, next_series_number, read_source
 
 # Text height as a share of the image height: readable at a whole-image view.
-TEXT_HEIGHT = 0.022
+TEXT_HEIGHT = 0.016
 TEXT_WIDTH_PER_CHARACTER = 0.6  # of the text height
 
 
@@ -33,9 +34,11 @@ def cielab(rgb):
 
 
 def area_text(area):
+    """'PIP III 0.97' for a detection not yet reviewed, 'PIP III 0.97 accepted' or '... edited' after review."""
     box = area.box
     score = "" if box.score is None else f" {box.score:.2f}"
-    return f"{box.name}{score} ({area.state})"
+    state = "" if area.state == REVIEW_DETECTED else f" {area.state}"
+    return f"{box.name}{score}{state}"
 
 
 def _text_box(area, width, height):
