@@ -77,6 +77,9 @@ def test_report_is_a_new_series_in_the_source_study_with_patient_and_codes(sourc
         assert str(report.get(keyword)) == value, keyword
     assert report.CodingSchemeIdentificationSequence[0].CodingSchemeDesignator == PRIVATE_SCHEME
     assert is_ossification_report(report) and not is_ossification_report(image)
+    assert report.PreliminaryFlag == "PRELIMINARY"  # some areas were not reviewed
+    reviewed = write_report(source, [a for a in reviewed_sample() if a.state != "detected"], tmp_path / "reviewed")
+    assert pydicom.dcmread(reviewed).PreliminaryFlag == "FINAL"
 
 
 def test_pixel_spacing_gives_box_sizes_in_mm_and_its_absence_none(tmp_path):

@@ -13,6 +13,7 @@ from pydicom.uid import generate_uid
 
 from . import coding
 from .areas import exported_areas, software_version
+from .coding import REVIEW_DETECTED
 from .source_image import DicomResultsError, next_series_number, read_source
 
 MANUFACTURER = "OssificationDetector"
@@ -60,7 +61,7 @@ def _measurements(area, spacing):
 
     found = []
     if area.box.score is not None:
-        found.append(Measurement(name=coding.score_concept(), value=float(area.box.score),
+        found.append(Measurement(name=coding.score_concept(), value=round(float(area.box.score), 4),
                                  unit=codes.UCUM.NoUnits))
     if spacing is not None:
         row_mm, column_mm = spacing
@@ -125,6 +126,8 @@ def make_report(source_path, areas, algorithm=None, include_rejected=False, seri
         evidence=[source], content=content[0], series_instance_uid=series_uid or generate_uid(),
         series_number=next_series_number(source), sop_instance_uid=generate_uid(), instance_number=1,
         manufacturer=MANUFACTURER, is_complete=True, series_description=REPORT_DESCRIPTION,
+        # FINAL once every area was reviewed; detections nobody looked at are PRELIMINARY.
+        is_final=all(a.state != REVIEW_DETECTED for a in areas),
     )
     report.SoftwareVersions = software_version()
     report.CodingSchemeIdentificationSequence = [coding.coding_scheme_identification()]
