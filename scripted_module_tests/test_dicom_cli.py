@@ -10,8 +10,10 @@ from OssificationDetectorLib.annotations.coco import write_coco
 from OssificationDetectorLib.annotations.voc import read_voc
 from OssificationDetectorLib.cli import main
 from OssificationDetectorLib.dicom_results.report_reader import read_report
+from OssificationDetectorLib.dicom_results.report_writer import save_dataset
 
 from conftest import SAMPLES
+from dicom_factory import make_dataset
 from dicom_results_samples import hand_pixels, write_source
 from dicom_validators import check_presentation_state, check_report, needs_dicom_tools
 
@@ -26,13 +28,15 @@ def detected(tmp_path_factory):
     upright = write_source(folder / "upright.dcm", pixels, kind="CR", photometric="MONOCHROME1", spacing=(0.1, 0.1))
     mirrored = write_source(folder / "mirrored.dcm", pixels[:, ::-1].copy(), kind="DX", photometric="MONOCHROME2")
     png = SAMPLES / "radiographs" / "4221.png"
+    bare = folder / "bare.dcm"  # a DICOM image without study: detected, but no report
+    save_dataset(make_dataset(hand_pixels("4221", width=200), kind="CR"), bare)
     out = folder / "sr"
     import contextlib
     import io
 
     stderr = io.StringIO()
     with contextlib.redirect_stderr(stderr):
-        code = main(["detect", str(upright), str(mirrored), str(png), "--output", str(folder / "detections.json"),
+        code = main(["detect", str(upright), str(mirrored), str(png), str(bare), "--output", str(folder / "detections.json"),
                      "--dicom-sr", str(out), "--gsps", "--device", "cpu", "--quiet"])
     return dict(code=code, stderr=stderr.getvalue(), out=out, width=pixels.shape[1],
                 upright=upright, mirrored=mirrored, detections=json.loads((folder / "detections.json").read_text()))
@@ -52,6 +56,8 @@ def test_detect_writes_a_report_and_presentation_state_per_dicom_radiograph(dete
     # The PNG gets one line saying why it has no report; detection itself went on.
     lines = [line for line in detected["stderr"].splitlines() if "4221.png" in line and "DICOM" in line]
     assert len(lines) == 1 and "not a DICOM file" in lines[0]
+    assert "no DICOM report: " in detected["stderr"] and "bare.dcm: the DICOM header lacks StudyInstanceUID" in detected["stderr"]
+    assert len(detected["detections"]["images"]) == 4  # every input was detected and saved
 
 
 def test_report_holds_the_detections_with_the_bundled_model(detected):

@@ -6,6 +6,7 @@ Widgets are built here; every decision is in OssificationDetectorLib.mrml.dicom_
 real scene). Only the DICOM database calls and the dialogs are Slicer's own.
 """
 import os
+import shutil
 import tempfile
 
 import ctk
@@ -81,7 +82,8 @@ class DicomExportSection:
                                                  include_rejected=self.rejectedCheckBox.checked)
             from DICOMLib import DICOMUtils
 
-            DICOMUtils.importDicom(folder)  # copies the files into the database's own folder
+            DICOMUtils.importDicom(folder, copyFiles=True)  # into the database's own folder
+            shutil.rmtree(folder, ignore_errors=True)
             self.statusLabel.text = _("Written to the DICOM database: {names}").format(
                 names=", ".join(os.path.basename(p) for p in written))
 

@@ -20,8 +20,9 @@ class DicomResults:
         self.written = []
 
     def add(self, path, boxes, warn):
+        """Write the results of one radiograph; an input that cannot have them gets one line, and detection goes on."""
         from ..dicom_results.areas import ReviewedArea
-        from ..dicom_results.source_image import not_dicom_reason
+        from ..dicom_results.source_image import DicomResultsError, not_dicom_reason
 
         reason = not_dicom_reason(path)
         if reason:
@@ -30,8 +31,11 @@ class DicomResults:
         if not boxes:
             warn(f"{path}: no areas found, so no DICOM report.")
             return
-        self.written += write_results(path, [ReviewedArea(box) for box in boxes], self.folder, self.gsps,
-                                      algorithm=self.algorithm)
+        try:
+            self.written += write_results(path, [ReviewedArea(box) for box in boxes], self.folder, self.gsps,
+                                          algorithm=self.algorithm)
+        except DicomResultsError as error:
+            warn(f"no DICOM report: {error}")
 
 
 def dicom_results_for(args):

@@ -49,8 +49,8 @@ def _algorithm(group):
 
 def _area(group):
     region = group.roi
-    if region is None:
-        raise DicomResultsError(f"Measurement group {group.tracking_identifier!r} has no image region.")
+    if region is None or region.ValueType != "SCOORD":  # a segment or 3D coordinates: not a box on the image
+        raise coding.ReportCodingError(f"Measurement group {group.tracking_identifier!r} has no 2D image region.")
     sites = [(site.value.scheme_designator, site.value.value) for site in group.finding_sites]
     label, digit = coding.area_of_site_codes(sites)
     scores = group.get_measurements(name=coding.score_concept())
