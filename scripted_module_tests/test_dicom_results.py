@@ -155,6 +155,11 @@ def test_a_report_is_not_a_source_and_other_images_boxes_are_refused(source, tmp
     outside = [ReviewedArea(Box("Radius", 100.0, 100.0, 500.0, 500.0))]
     with pytest.raises(DicomResultsError, match="outside the .* image"):
         write_report(source, outside, tmp_path / "outside")
+    with pytest.raises(DicomResultsError, match="outside the .* image"):
+        write_presentation_state(source, outside, tmp_path / "outside")
+    width = int(pydicom.dcmread(source).Columns)
+    overhang = [ReviewedArea(Box("Radius", width - 20.0, 100.0, width + 0.6, 120.0), "edited")]  # drawn over the edge
+    assert read_report(write_report(source, overhang, tmp_path / "edge")).areas[0].box.x2 == width
     with pytest.raises(DicomResultsError, match="no areas"):
         write_report(source, [a for a in reviewed_sample() if a.state == "rejected"], tmp_path / "none")
 
@@ -169,3 +174,30 @@ def test_a_source_without_study_uid_is_refused(tmp_path):
 def test_reading_a_radiograph_as_a_report_fails_clearly(source):
     with pytest.raises(DicomResultsError, match="not a DICOM Structured Report"):
         read_report(source)
+
+
+def test_a_report_made_elsewhere_gives_its_ossification_areas_only(source, tmp_path):
+    """A TID 1500 report of another tool: a group of another finding is left out, ours are read."""
+    import highdicom as hd
+    from pydicom.sr.codedict import codes
+
+    from OssificationDetectorLib.dicom_results.report_writer import measurement_group
+    from OssificationDetectorLib.dicom_results.source_image import read_source
+
+    image = read_source(source)
+    other = hd.sr.PlanarROIMeasurementsAndQualitativeEvaluations(
+        tracking_identifier=hd.sr.TrackingIdentifier(uid=pydicom.uid.generate_uid(), identifier="nodule"),
+        referenced_region=hd.sr.ImageRegion(graphic_type=hd.sr.GraphicTypeValues.POINT, graphic_data=np.array([[5.0, 5.0]]),
+                                            source_image=hd.sr.SourceImageForRegion.from_source_image(image)),
+        finding_type=codes.SCT.Nodule, finding_sites=[hd.sr.FindingSite(hd.sr.CodedConcept("85562004", "SCT", "Hand"))])
+    ours = reviewed_sample()[0]
+    content = hd.sr.MeasurementReport(
+        observation_context=hd.sr.ObservationContext(), procedure_reported=codes.SCT.ImagingProcedure,
+        imaging_measurements=[other, measurement_group(ours, image)])
+    path = tmp_path / "elsewhere.dcm"
+    save_dataset(hd.sr.ComprehensiveSR(evidence=[image], content=content[0], series_instance_uid=pydicom.uid.generate_uid(),
+                                       series_number=99, sop_instance_uid=pydicom.uid.generate_uid(), instance_number=1,
+                                       manufacturer="Elsewhere"), path)
+    report = read_report(path)
+    assert_same_areas(report.areas, [ours])
+    assert not is_ossification_report(pydicom.dcmread(path))  # not offered as ours in Slicer, but readable

@@ -14,7 +14,7 @@ from pydicom.uid import generate_uid
 from ..core.taxonomy import CLASS_COLORS, CLASSES
 from .areas import exported_areas, software_version
 from .coding import REVIEW_DETECTED
-from .report_writer import DEVICE_UID, MANUFACTURER, box_polyline, save_dataset
+from .report_writer import DEVICE_UID, MANUFACTURER, box_on_image, box_polyline, save_dataset
 from .source_image import DicomResultsError, next_series_number, read_source
 
 # Text height as a share of the image height: readable at a whole-image view.
@@ -91,7 +91,8 @@ def make_presentation_state(source_path, areas, include_rejected=False, series_u
         layers.append(layer)
         graphics, texts = [], []
         for area in of_class:
-            graphics.append(GraphicObject(graphic_type=GraphicTypeValues.POLYLINE, graphic_data=box_polyline(area.box),
+            box = box_on_image(area.box, width, height, source.SOPInstanceUID)
+            graphics.append(GraphicObject(graphic_type=GraphicTypeValues.POLYLINE, graphic_data=box_polyline(box),
                                           units=AnnotationUnitsValues.PIXEL))
             text, bounds = _text_box(area, width, height)
             texts.append(TextObject(text_value=text, units=AnnotationUnitsValues.PIXEL, bounding_box=bounds))

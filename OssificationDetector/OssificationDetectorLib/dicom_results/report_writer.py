@@ -19,6 +19,7 @@ from .source_image import DicomResultsError, next_series_number, read_source
 MANUFACTURER = "OssificationDetector"
 DEVICE_UID = generate_uid(entropy_srcs=["OssificationDetector device"])  # the same for every report
 REPORT_DESCRIPTION = "Ossification areas (reviewed)"
+EDGE_TOLERANCE_PX = 1.0
 
 
 def box_polyline(box):
@@ -34,6 +35,16 @@ def pixel_spacing_mm(source):
         if value is not None and len(value) == 2 and float(value[0]) > 0 and float(value[1]) > 0:
             return float(value[0]), float(value[1])
     return None
+
+
+def box_on_image(box, width, height, uid):
+    """The box clipped to the image when it overhangs by up to EDGE_TOLERANCE_PX (a hand-drawn box over the
+    edge); further out, the boxes are of another image and DicomResultsError says so."""
+    x1, y1, x2, y2 = box.coords
+    if x1 < -EDGE_TOLERANCE_PX or y1 < -EDGE_TOLERANCE_PX or x2 > width + EDGE_TOLERANCE_PX or y2 > height + EDGE_TOLERANCE_PX:
+        raise DicomResultsError(f"The box of {box.name} {tuple(round(v, 1) for v in box.coords)} lies outside the "
+                                f"{width} x {height} image {uid}: the boxes are of another image.")
+    return box.clipped(width, height)
 
 
 def _algorithm_id(algorithm):
@@ -78,11 +89,7 @@ def measurement_group(area, source, algorithm=None):
         SourceImageForRegion, TrackingIdentifier,
     )
 
-    box = area.box
-    width, height = int(source.Columns), int(source.Rows)
-    if box.x1 < 0 or box.y1 < 0 or box.x2 > width or box.y2 > height:
-        raise DicomResultsError(f"The box of {box.name} {tuple(round(v, 1) for v in box.coords)} lies outside the "
-                                f"{width} x {height} image {source.SOPInstanceUID}: the boxes are of another image.")
+    box = box_on_image(area.box, int(source.Columns), int(source.Rows), source.SOPInstanceUID)
     algorithm_id = _algorithm_id(algorithm)
     region = ImageRegion(graphic_type=GraphicTypeValues.POLYLINE, graphic_data=box_polyline(box),
                          source_image=SourceImageForRegion.from_source_image(source))
