@@ -136,3 +136,21 @@ def test_dicom_report_refuses_a_review_of_another_image_and_a_png(review_of_4221
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "not a DICOM file, so no DICOM report" in err
     assert not (tmp_path / "o").exists()
+
+
+def test_two_inputs_of_one_name_get_two_reports(tmp_path):
+    from OssificationDetectorLib.cli.dicom import DicomResults
+    from OssificationDetectorLib.core.boxes import Box
+
+    sources = []
+    for folder in ("a", "b"):
+        (tmp_path / folder).mkdir()
+        sources.append(write_source(tmp_path / folder / "hand.dcm", hand_pixels(width=160), kind="CR"))
+    results, lines = DicomResults(tmp_path / "out", gsps=True, algorithm=None), []
+    for source in sources:
+        results.add(source, [Box("Radius", 50.0, 150.0, 80.0, 170.0, score=0.9)], lines.append)
+    assert lines == []
+    assert sorted(p.name for p in results.written) == ["hand-2.pr.dcm", "hand-2.sr.dcm", "hand.pr.dcm", "hand.sr.dcm"]
+    for stem, source in (("hand", sources[0]), ("hand-2", sources[1])):
+        check_report(tmp_path / "out" / f"{stem}.sr.dcm")
+        assert read_report(tmp_path / "out" / f"{stem}.sr.dcm").source_uids == [str(pydicom.dcmread(source).SOPInstanceUID)]

@@ -18,10 +18,12 @@ class DicomResults:
     def __init__(self, folder, gsps, algorithm):
         self.folder, self.gsps, self.algorithm = Path(folder), gsps, algorithm
         self.written = []
+        self.stems = set()  # two inputs of one name (in different folders) get hand.sr.dcm and hand-2.sr.dcm
 
     def add(self, path, boxes, warn):
         """Write the results of one radiograph; an input that cannot have them gets one line, and detection goes on."""
         from ..dicom_results.areas import ReviewedArea
+        from ..dicom_results.results import write_results
         from ..dicom_results.source_image import DicomResultsError, not_dicom_reason
 
         reason = not_dicom_reason(path)
@@ -31,11 +33,17 @@ class DicomResults:
         if not boxes:
             warn(f"{path}: no areas found, so no DICOM report.")
             return
+        stem, number = Path(path).stem, 1
+        while stem in self.stems:
+            number += 1
+            stem = f"{Path(path).stem}-{number}"
         try:
             self.written += write_results(path, [ReviewedArea(box) for box in boxes], self.folder, self.gsps,
-                                          algorithm=self.algorithm)
-        except DicomResultsError as error:
+                                          algorithm=self.algorithm, stem=stem)
+        except (DicomResultsError, ValueError) as error:  # highdicom's checks raise ValueError, with the reason
             warn(f"no DICOM report: {error}")
+            return
+        self.stems.add(stem)
 
 
 def dicom_results_for(args):
@@ -58,16 +66,6 @@ def check_highdicom():
         raise UserError(status.message)
 
 
-def write_results(source, areas, folder, gsps, algorithm=None, include_rejected=False):
-    from ..dicom_results.presentation_state import write_presentation_state
-    from ..dicom_results.report_writer import write_report
-
-    written = [write_report(source, areas, folder, algorithm, include_rejected)]
-    if gsps:
-        written.append(write_presentation_state(source, areas, folder, include_rejected))
-    return written
-
-
 def review_of_image(review, image):
     """The AnnotatedImage of `image` in a VOC .xml / COCO .json / dataset folder (by file stem, or the only one)."""
     from ..annotations.datasets import load_dataset
@@ -83,6 +81,7 @@ def review_of_image(review, image):
 
 def cmd_dicom_report(args):
     from ..dicom_results.areas import ReviewedArea, algorithm_of_model
+    from ..dicom_results.results import write_results
     from ..dicom_results.source_image import read_source
 
     check_highdicom()

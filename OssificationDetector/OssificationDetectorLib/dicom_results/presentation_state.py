@@ -115,11 +115,11 @@ def make_presentation_state(source_path, areas, include_rejected=False, series_u
     return gsps
 
 
-def write_presentation_state(source_path, areas, folder, include_rejected=False, name=None):
-    """Write the GSPS into `folder` (created); returns its path (default name: source's stem + '.pr.dcm')."""
+def write_presentation_state(source_path, areas, folder, include_rejected=False, stem=None):
+    """Write the GSPS into `folder` (created) as STEM.pr.dcm (default: the source's stem); returns its path."""
     from pathlib import Path
 
     gsps = make_presentation_state(source_path, areas, include_rejected)
-    path = Path(folder) / f"{name or Path(source_path).stem + '.pr'}.dcm"
+    path = Path(folder) / f"{stem or Path(source_path).stem}.pr.dcm"
     save_dataset(gsps, path)
     return path

@@ -141,14 +141,14 @@ def make_report(source_path, areas, algorithm=None, include_rejected=False, seri
     return report
 
 
-def write_report(source_path, areas, folder, algorithm=None, include_rejected=False, name=None, **options):
-    """Write the report into `folder` (created); returns its path. name: file stem (default: source's stem + '.sr')."""
+def write_report(source_path, areas, folder, algorithm=None, include_rejected=False, stem=None, **options):
+    """Write the report into `folder` (created) as STEM.sr.dcm (default: the source's stem); returns its path."""
     from pathlib import Path
 
     report = make_report(source_path, areas, algorithm, include_rejected, **options)
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
-    path = folder / f"{name or Path(source_path).stem + '.sr'}.dcm"
+    path = folder / f"{stem or Path(source_path).stem}.sr.dcm"
     save_dataset(report, path)
     return path
 

@@ -94,14 +94,10 @@ def export_readiness(scene, volume_node, dicom_file, highdicom_status):
 
 def export_volume(scene, volume_node, dicom_file, folder, gsps=True, include_rejected=False):
     """Write the volume's report (and presentation state) into `folder`; returns the paths written."""
-    from ..dicom_results.presentation_state import write_presentation_state
-    from ..dicom_results.report_writer import write_report
+    from ..dicom_results.results import write_results
 
-    areas = reviewed_areas(scene, volume_node)
-    written = [write_report(dicom_file, areas, folder, algorithm_of_rois(scene, volume_node), include_rejected)]
-    if gsps:
-        written.append(write_presentation_state(dicom_file, areas, folder, include_rejected))
-    return written
+    return write_results(dicom_file, reviewed_areas(scene, volume_node), folder, gsps,
+                         algorithm_of_rois(scene, volume_node), include_rejected)
 
 
 def reports_of_volume(volume_node, report_files):
