@@ -113,9 +113,11 @@ def test_dicom_report_turns_a_review_into_a_report(review_of_4221, tmp_path, for
         review = tmp_path / "review.json"
         write_coco([annotated], review)
     out = tmp_path / "out"
-    assert main(["dicom-report", str(review), str(source), "--output", str(out), "--gsps", "--state", "edited"]) == 0
+    assert main(["dicom-report", str(review), str(source), "--output", str(out), "--gsps", "--state", "edited",
+                 "--observer", "Reviewer^Rita"]) == 0
     assert "4221.sr.dcm" in capsys.readouterr().out
-    check_report(out / "4221.sr.dcm")
+    dump = check_report(out / "4221.sr.dcm")
+    assert '(121006,DCM,"Person")' in dump and '"Person Observer Name")="Reviewer^Rita"' in dump
     check_presentation_state(out / "4221.pr.dcm")
     report = read_report(out / "4221.sr.dcm")
     assert report.algorithm is None  # a person's review: no model named

@@ -92,7 +92,7 @@ def cmd_dicom_report(args):
                         f"{args.image} is {source.Columns} x {source.Rows}: give the review of this radiograph.")
     algorithm = algorithm_of_model(args.model) if args.model else None
     areas = [ReviewedArea(box, args.state) for box in annotated.boxes]
-    written = write_results(args.image, areas, args.output, args.gsps, algorithm)
+    written = write_results(args.image, areas, args.output, args.gsps, algorithm, observer=args.observer)
     say(args, f"{len(areas)} areas of {args.image} -> {', '.join(str(p) for p in written)}")
     return 0
 
@@ -110,5 +110,6 @@ def add_report_command(sub):
                    help="review state of the boxes (default: accepted)")
     p.add_argument("--model", help="the model that made the detections before review (name or file), "
                                    "recorded as the report's algorithm")
+    p.add_argument("--observer", metavar="FAMILY^GIVEN", help="the reviewer, recorded as the report's person observer")
     p.add_argument("--quiet", action="store_true")
     p.set_defaults(run=cmd_dicom_report)
