@@ -82,7 +82,7 @@ def review_of_image(review, image):
 def cmd_dicom_report(args):
     from ..dicom_results.areas import ReviewedArea, algorithm_of_model
     from ..dicom_results.results import write_results
-    from ..dicom_results.source_image import read_source
+    from ..dicom_results.source_image import DicomResultsError, read_source
 
     check_highdicom()
     source = read_source(args.image)  # refuses a non-DICOM image with its reason
@@ -92,7 +92,12 @@ def cmd_dicom_report(args):
                         f"{args.image} is {source.Columns} x {source.Rows}: give the review of this radiograph.")
     algorithm = algorithm_of_model(args.model) if args.model else None
     areas = [ReviewedArea(box, args.state) for box in annotated.boxes]
-    written = write_results(args.image, areas, args.output, args.gsps, algorithm, observer=args.observer)
+    try:
+        written = write_results(args.image, areas, args.output, args.gsps, algorithm, observer=args.observer)
+    except DicomResultsError:
+        raise
+    except ValueError as error:  # highdicom's checks of what it is given (a malformed observer name ...)
+        raise UserError(f"{args.image}: the DICOM report cannot be written: {error}") from error
     say(args, f"{len(areas)} areas of {args.image} -> {', '.join(str(p) for p in written)}")
     return 0
 

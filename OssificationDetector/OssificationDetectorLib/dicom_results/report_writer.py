@@ -18,7 +18,7 @@ from .source_image import DicomResultsError, next_series_number, read_source
 
 MANUFACTURER = "OssificationDetector"
 DEVICE_UID = generate_uid(entropy_srcs=["OssificationDetector device"])  # the same for every report
-REPORT_DESCRIPTION = "Ossification areas (reviewed)"
+REPORT_DESCRIPTION = "Ossification areas"
 EDGE_TOLERANCE_PX = 1.0
 
 
