@@ -120,3 +120,25 @@ def test_which_highdicom_fits_which_pydicom(pydicom_version, highdicom_version, 
 
 def test_installed_highdicom_is_ready_here():
     assert HighdicomStatus().ready, HighdicomStatus().message
+
+
+def test_the_slicer_section_calls_only_what_the_lib_has():
+    """The Export to DICOM section runs only inside Slicer; outside it, check that every name it takes from
+    the Lib exists (a renamed function would otherwise fail only in Slicer)."""
+    import ast
+    from pathlib import Path
+
+    from OssificationDetectorLib.mrml import dicom_export
+
+    from conftest import REPO_ROOT
+
+    path = REPO_ROOT / "OssificationDetector" / "OssificationDetectorGui" / "dicom_export_section.py"
+    tree = ast.parse(Path(path).read_text())
+    used = {node.attr for node in ast.walk(tree) if isinstance(node, ast.Attribute)
+            and isinstance(node.value, ast.Name) and node.value.id == "dicom_export"}
+    assert used and all(hasattr(dicom_export, name) for name in used), sorted(n for n in used if not hasattr(dicom_export, n))
+    readiness = export_readiness(None, None, None, READY)
+    for name in ("enabled", "message", "install_requirement"):
+        assert hasattr(readiness, name)
+    for name in ("requirement", "ready", "message"):
+        assert hasattr(READY, name)
