@@ -7,13 +7,14 @@ from pydicom.dataset import Dataset, FileMetaDataset
 from pydicom.encaps import encapsulate
 from pydicom.uid import (
     ComputedRadiographyImageStorage, DigitalXRayImageStorageForPresentation,
-    DigitalXRayImageStorageForProcessing, ExplicitVRLittleEndian, generate_uid,
+    DigitalXRayImageStorageForProcessing, ExplicitVRLittleEndian, SecondaryCaptureImageStorage, generate_uid,
 )
 
 SOP_CLASSES = {
     "CR": ComputedRadiographyImageStorage,
     "DX": DigitalXRayImageStorageForPresentation,
     "DX-processing": DigitalXRayImageStorageForProcessing,
+    "SC": SecondaryCaptureImageStorage,
 }
 
 

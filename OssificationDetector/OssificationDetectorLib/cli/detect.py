@@ -3,6 +3,7 @@ radiographs), benchmark and pseudo-label."""
 from pathlib import Path
 
 from .common import image_files, progress_bar, say, warn
+from .dicom import dicom_results_for
 
 
 def cmd_detect(args):
@@ -11,6 +12,7 @@ def cmd_detect(args):
     from ..io.images import read_radiograph
 
     files = image_files(args.inputs)
+    dicom_results = dicom_results_for(args)
     detector = Detector(args.model, device=args.device, threshold=args.threshold, threads=args.threads,
                         orientations=args.orientations)
     # Batches only help a GPU; on the CPU one image at a time keeps memory low.
@@ -29,6 +31,8 @@ def cmd_detect(args):
                 from ..detection.overlay import write_overlay
 
                 write_overlay(radiograph, boxes, Path(args.overlay) / (path.stem + ".png"))
+            if dicom_results:
+                dicom_results.add(path, boxes, lambda text: warn(bar, text))
         if hasattr(bar, "update"):
             bar.update(len(paths))
     if hasattr(bar, "close"):

@@ -7,6 +7,7 @@
   import SOURCE --kind hand-keypoints|rus-bones --output FOLDER
   benchmark [IMAGE_OR_FOLDER...] [--model NAME_OR_PATH]
   pseudo-label IMAGE_OR_FOLDER... --output FOLDER [--model NAME_OR_PATH] [--min-score 0.7]
+  dicom-report REVIEW IMAGE.dcm --output FOLDER [--gsps]   (and detect ... --dicom-sr FOLDER [--gsps])
   models
 
 User errors print one line starting with "error:" and exit with status 2; no traceback.
@@ -18,6 +19,7 @@ import sys
 
 from .common import UserError, image_files  # noqa: F401  (image_files: kept importable from cli)
 from .data import cmd_convert, cmd_import, cmd_models
+from .dicom import add_detect_arguments as dicom_detect_arguments, add_report_command as dicom_report_command
 from .detect import cmd_benchmark, cmd_detect, cmd_pseudo_label
 from .train import cmd_evaluate, cmd_train, train_config  # noqa: F401  (train_config: likewise)
 
@@ -38,10 +40,11 @@ def _user_error_types():
     from ..core.taxonomy import UnknownClassError
     from ..training.train import TrainingError
     from ..training.training_data import TrainingDataError
+    from ..dicom_results.source_image import DicomResultsError
 
     return (UserError, AnnotationFormatError, ModelFileError, DatasetError, MissingImageError, DeviceError,
             RadiographError, ModelBuildError, RegistryError, UnknownClassError, TrainingError, TrainingDataError,
-            AnnotationImportError, BenchmarkError, FileNotFoundError, PermissionError, IsADirectoryError)
+            AnnotationImportError, BenchmarkError, DicomResultsError, FileNotFoundError, PermissionError, IsADirectoryError)
 
 
 def parser():
@@ -67,6 +70,7 @@ def parser():
     p.add_argument("--orientations", default="auto", choices=("auto", "upright"),
                    help="auto: when no upright left hand is found, also try the radiograph turned and mirrored "
                         "(right hands, flipped or turned images); upright: the image as it is")
+    dicom_detect_arguments(p)
     common(p)
     p.set_defaults(run=cmd_detect)
 
@@ -137,6 +141,8 @@ def parser():
     pseudo_label_arguments(p)
     common(p)
     p.set_defaults(run=cmd_pseudo_label)
+
+    dicom_report_command(sub)
 
     p = sub.add_parser("models", help="list the available models")
     p.add_argument("--json", action="store_true")

@@ -27,6 +27,7 @@ SCORE = ATTRIBUTE_PREFIX + "Score"
 MODEL = ATTRIBUTE_PREFIX + "Model"
 VOLUME_ID = ATTRIBUTE_PREFIX + "VolumeID"
 REVIEW = ATTRIBUTE_PREFIX + "Review"
+DETECTED_BOX = ATTRIBUTE_PREFIX + "DetectedBox"  # "x1 y1 x2 y2" as detected: a moved ROI was edited
 # A node reference survives scene import (IDs are renamed on conflict, attributes are not).
 VOLUME_REFERENCE = ATTRIBUTE_PREFIX + "Volume"
 
@@ -244,6 +245,8 @@ def tag_roi(roi_node, box, role, volume_node, model=None):
     roi_node.SetNodeReferenceID(VOLUME_REFERENCE, volume_node.GetID())
     if role == ROLE_DETECTION and not roi_node.GetAttribute(REVIEW):
         roi_node.SetAttribute(REVIEW, REVIEW_PENDING)
+    if role == ROLE_DETECTION and not roi_node.GetAttribute(DETECTED_BOX):
+        roi_node.SetAttribute(DETECTED_BOX, " ".join(repr(float(v)) for v in box.coords))
     set_roi_color(roi_node, CLASS_COLORS[label])
 
 
