@@ -16,6 +16,7 @@ from typing import List
 from ..core.atomic import atomic_writer
 from ..core.boxes import AnnotatedImage
 from .coco import read_coco, write_coco
+from .common import DatasetError  # noqa: F401  (defined beside the other format errors; importable from here)
 from .image_files import image_size
 from .voc import read_voc, write_voc
 from .yolo import read_yolo, write_yolo
@@ -23,10 +24,6 @@ from .yolo import read_yolo, write_yolo
 FORMATS = ("voc", "coco", "yolo")
 IMAGE_FOLDER_NAMES = ("images", "JPEGImages")
 COCO_FILE_NAMES = ("annotations.json", "coco.json")
-
-
-class DatasetError(ValueError):
-    """A folder or file that is not a usable dataset; the message says what to do."""
 
 
 class MissingImageError(FileNotFoundError):
@@ -215,7 +212,7 @@ def save_dataset(dataset, folder, fmt, link=False, existing="error"):
     image_folder = folder / ("JPEGImages" if fmt == "voc" else "images")
     images = [AnnotatedImage(n.as_posix(), a.width, a.height, list(a.boxes))
               for n, a in zip(names, dataset.images)]
-    plan = plan_merge(images, folder, fmt, existing)
+    plan = plan_merge(images, existing_images(folder, fmt), folder, fmt, existing)
     kept_files = {file for file, _ in plan.kept}
     placed = [(source, name) for source, name in zip(sources, names) if name.as_posix() not in kept_files]
     for source, name in placed:
@@ -233,6 +230,20 @@ def save_dataset(dataset, folder, fmt, link=False, existing="error"):
     saved = Dataset(folder, [i for i in images if i.file not in kept_files], fmt)
     saved.kept = plan.kept
     return saved
+
+
+def existing_images(folder, fmt):
+    """The annotations already in `folder` in format `fmt`, by image key (merge.image_key); {} when none."""
+    from .merge import image_key
+
+    folder = Path(folder)
+    if not folder.is_dir():
+        return {}
+    try:
+        dataset = load_dataset(folder, format=fmt, check_images=False)
+    except DatasetError:
+        return {}
+    return {image_key(ann.file, fmt): ann for ann in dataset.images}
 
 
 def convert_dataset(source, destination, fmt, link=False, image_root=None, existing="error"):

@@ -9,6 +9,7 @@ would change the meaning of every label file there: that is a clash too.
 from pathlib import Path
 
 from ..core.taxonomy import CLASSES
+from .common import DatasetError
 
 EXISTING_POLICIES = ("error", "overwrite", "keep")
 SAME_BOX_TOLERANCE = 0.5  # px: formats that round coordinates still read as the same box
@@ -20,20 +21,6 @@ def same_boxes(a, b):
     key = lambda box: (box.label, box.x1, box.y1)  # noqa: E731
     return all(x.label == y.label and all(abs(p - q) <= SAME_BOX_TOLERANCE for p, q in zip(x.coords, y.coords))
                for x, y in zip(sorted(a.boxes, key=key), sorted(b.boxes, key=key)))
-
-
-def existing_images(folder, fmt):
-    """The annotations already in `folder` in format `fmt`, by image key; {} when there are none."""
-    from .datasets import DatasetError, load_dataset
-
-    folder = Path(folder)
-    if not folder.is_dir():
-        return {}
-    try:
-        dataset = load_dataset(folder, format=fmt, check_images=False)
-    except DatasetError:
-        return {}
-    return {image_key(ann.file, fmt): ann for ann in dataset.images}
 
 
 def image_key(file, fmt):
@@ -50,10 +37,9 @@ class MergePlan:
         self.write, self.index, self.kept = write, index, kept
 
 
-def plan_merge(images, folder, fmt, existing="error"):
-    """How to write `images` (AnnotatedImage, files relative to the images folder) into `folder`."""
-    from .datasets import DatasetError
-
+def plan_merge(images, there, folder, fmt, existing="error"):
+    """How to write `images` (AnnotatedImage, files relative to the images folder) into `folder`, which
+    holds `there` ({image_key: AnnotatedImage}, datasets.existing_images)."""
     if existing not in EXISTING_POLICIES:
         raise ValueError(f"existing={existing!r}: use one of {', '.join(EXISTING_POLICIES)}")
     folder = Path(folder)
@@ -65,7 +51,6 @@ def plan_merge(images, folder, fmt, existing="error"):
             raise DatasetError(f"{folder / 'classes.txt'} lists the classes as {', '.join(classes)}, not "
                                f"{', '.join(CLASSES)}: writing ours would change the meaning of the label files there. "
                                "Convert into an empty folder, or add --overwrite to rewrite every label in our order.")
-    there = existing_images(folder, fmt)
     write, clashes, kept = [], [], []
     for ann in images:
         old = there.get(image_key(ann.file, fmt))

@@ -152,7 +152,8 @@ def _clashes(plans, folder):
     """The planned images whose annotation or image file already in `folder` differs from the new one."""
     import filecmp
 
-    from ..annotations.merge import existing_images, image_key, same_boxes
+    from ..annotations.datasets import existing_images
+    from ..annotations.merge import image_key, same_boxes
 
     there = existing_images(folder, "voc")
     clashes = []

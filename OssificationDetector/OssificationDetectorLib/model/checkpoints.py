@@ -4,9 +4,8 @@ A model file is a `torch.save`d dict of plain types only: {"format", "format_ver
 "metadata" (a JSON string), "state_dict" (tensors), "weights_sha256"}. It loads with
 `weights_only=True`, so a file cannot run code. "weights_sha256" (format 2) is a checksum of the
 weights themselves (names, dtypes, shapes and bytes), checked at every load, by path or by name.
-Format 1 files (the bundled default model among them) carry none: they load only when the whole
-file's sha256 is one the registry records (bundled models.json or the user's registry). The
-registry records the file's sha256 as well.
+Format 1 files (the bundled default model among them) carry none: they load only as registered
+models (by name or by the registered file's path), whose whole-file sha256 the registry records.
 """
 import datetime
 import hashlib
@@ -81,16 +80,6 @@ def save_model(path, model, metadata):
     return hashlib.sha256(data).hexdigest()
 
 
-def _registered_file_hashes():
-    """The file sha256 of every registered model (bundled and the user's)."""
-    from .registry import RegistryError, list_models
-
-    try:
-        return {str(m.get("sha256", "")).lower() for m in list_models()}
-    except RegistryError:
-        return set()
-
-
 def _load_payload(path):
     """torch.load with weights_only; any failure is one line that never suggests an unsafe load."""
     import warnings
@@ -110,8 +99,9 @@ def _load_payload(path):
 def read_model_file(path, sha256=None, trust_unverified=False):
     """(state_dict, metadata) of a model file, checked; raises ModelFileError.
 
-    sha256: the whole file's checksum the registry records. A format 1 file (no weights checksum) is
-    refused unless its file checksum is registered, or trust_unverified (registering a file by hand).
+    sha256: the whole file's checksum the registry records (registry.resolve_model gives it for a
+    registered file, by name or by path). A format 1 file (no weights checksum) is refused without it,
+    unless trust_unverified (registering a file by hand).
     """
     path = Path(path)
     if not path.is_file():
@@ -139,7 +129,7 @@ def read_model_file(path, sha256=None, trust_unverified=False):
         if weights_sha256(payload["state_dict"]) != recorded:
             raise ModelFileError(f"The weights in {path} do not match the checksum stored with them: the file "
                                  "was changed or damaged. Copy it again or train it again.")
-    elif not trust_unverified and (actual or file_sha256(path)).lower() not in _registered_file_hashes():
+    elif not trust_unverified and actual is None:
         raise ModelFileError(f"{path} is an older model file without a checksum of its weights and is not a "
                              "registered model, so it cannot be verified. If you trust it, register it: "
                              f"`ossification-detector models --add NAME {path}`.")

@@ -72,8 +72,8 @@ def list_models():
 def resolve_model(name_or_path=DEFAULT_MODEL):
     """(model file path, expected sha256 or None) for a registered name or a file path.
 
-    A registered name wins over a file of the same name in the working folder; a path that is not
-    registered is loaded without a checksum (the user chose that file).
+    A registered name wins over a file of the same name in the working folder; the path of a registered
+    file gets its recorded checksum; another path gets None (its weights checksum is checked on load).
     """
     name = str(name_or_path)
     for entry in list_models():
@@ -81,6 +81,11 @@ def resolve_model(name_or_path=DEFAULT_MODEL):
             return Path(entry["path"]), entry.get("sha256")
     path = Path(name).expanduser()
     if path.suffix or path.exists() or os.sep in name or "/" in name:
+        # A registered model's file named by its path is checked against its recorded checksum too.
+        if path.exists():
+            for entry in _entries():
+                if entry.get("sha256") and Path(entry["path"]) == path.resolve():
+                    return path, entry["sha256"]
         return path, None
     names = ", ".join(e["name"] for e in list_models()) or "none"
     raise RegistryError(f"No model named {name!r} is registered (available: {names}): give a model file "
