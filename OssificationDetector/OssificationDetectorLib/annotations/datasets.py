@@ -197,7 +197,7 @@ def save_dataset(dataset, folder, fmt, link=False, existing="error"):
     written: a missing image or a clash leaves nothing half done. A dataset already in the folder is
     merged with (merge.py: existing="error", "overwrite" or "keep").
     """
-    from .merge import plan_merge
+    from .merge import check_class_list, plan_merge
 
     fmt = _check_format(fmt)
     folder = Path(folder)
@@ -212,6 +212,7 @@ def save_dataset(dataset, folder, fmt, link=False, existing="error"):
     image_folder = folder / ("JPEGImages" if fmt == "voc" else "images")
     images = [AnnotatedImage(n.as_posix(), a.width, a.height, list(a.boxes))
               for n, a in zip(names, dataset.images)]
+    check_class_list(folder, fmt, existing)  # before the labels there are read with that list
     plan = plan_merge(images, existing_images(folder, fmt), folder, fmt, existing)
     kept_files = {file for file, _ in plan.kept}
     placed = [(source, name) for source, name in zip(sources, names) if name.as_posix() not in kept_files]

@@ -29,6 +29,20 @@ def image_key(file, fmt):
     return path.as_posix() if fmt == "coco" else path.with_suffix("").as_posix()
 
 
+def check_class_list(folder, fmt, existing="error"):
+    """A YOLO folder whose classes.txt lists other classes, or ours in another order, is a clash."""
+    folder = Path(folder)
+    if fmt != "yolo" or existing == "overwrite" or not (folder / "classes.txt").is_file():
+        return
+    from .yolo import read_classes
+
+    classes = read_classes(folder)
+    if classes != list(CLASSES):
+        raise DatasetError(f"{folder / 'classes.txt'} lists the classes as {', '.join(classes)}, not "
+                           f"{', '.join(CLASSES)}: writing ours would change the meaning of the label files there. "
+                           "Convert into an empty folder, or add --overwrite to rewrite every label in our order.")
+
+
 class MergePlan:
     """write: the images whose annotations are (re)written; index: every image the folder's index
     (COCO file, YOLO labels) lists afterwards; kept: [(file, reason)] left as they were."""
@@ -43,14 +57,7 @@ def plan_merge(images, there, folder, fmt, existing="error"):
     if existing not in EXISTING_POLICIES:
         raise ValueError(f"existing={existing!r}: use one of {', '.join(EXISTING_POLICIES)}")
     folder = Path(folder)
-    if fmt == "yolo" and (folder / "classes.txt").is_file() and existing != "overwrite":
-        from .yolo import read_classes
-
-        classes = read_classes(folder)
-        if classes != list(CLASSES):
-            raise DatasetError(f"{folder / 'classes.txt'} lists the classes as {', '.join(classes)}, not "
-                               f"{', '.join(CLASSES)}: writing ours would change the meaning of the label files there. "
-                               "Convert into an empty folder, or add --overwrite to rewrite every label in our order.")
+    check_class_list(folder, fmt, existing)
     write, clashes, kept = [], [], []
     for ann in images:
         old = there.get(image_key(ann.file, fmt))
