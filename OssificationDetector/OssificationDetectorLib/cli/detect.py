@@ -37,10 +37,22 @@ def cmd_detect(args):
     files = image_files(args.inputs)
     overlays = _check_detect_outputs(args, files)
     check_model(args.model)
+    from ..io.images import RadiographError, read_radiograph
+
+    # The first radiograph is read before torch and the model load: a single unreadable input is
+    # refused at once, and a folder run of many bad files says so early.
+    read_first = {}
+    try:
+        read_first[0] = read_radiograph(files[0])
+    except (RadiographError, OSError):
+        if len(files) == 1:
+            raise
+
+    def read(index):
+        return read_first.pop(index) if index in read_first else read_radiograph(files[index])
 
     from ..detection.detect import Detector
     from ..detection.detections_json import write_detections_json
-    from ..io.images import RadiographError, read_radiograph
 
     detector = Detector(args.model, device=args.device, threshold=args.threshold, threads=args.threads,
                         orientations=args.orientations)
@@ -54,7 +66,7 @@ def cmd_detect(args):
             readable = []
             for index in range(start, min(start + chunk, len(files))):
                 try:
-                    readable.append((index, read_radiograph(files[index])))
+                    readable.append((index, read(index)))
                 except (RadiographError, OSError) as error:  # a bad file costs only itself
                     reason = " ".join(str(error).split())
                     failed.append(files[index])

@@ -7,9 +7,11 @@
   import SOURCE --kind hand-keypoints|rus-bones --output FOLDER
   benchmark [IMAGE_OR_FOLDER...] [--model NAME_OR_PATH]
   pseudo-label IMAGE_OR_FOLDER... --output FOLDER [--model NAME_OR_PATH] [--min-score 0.7]
-  models
+  models [--add NAME FILE | --remove NAME]
 
-User errors print one line starting with "error:" and exit with status 2; no traceback.
+User errors print one line starting with "error:" and exit with status 2; no traceback. Arguments,
+inputs and outputs are checked before torch is imported (preflight.py). The exit statuses are the
+EXIT_* constants below (the README lists them).
 This module holds the parser and main(); the commands themselves are in detect.py (detect, benchmark,
 pseudo-label), train.py (train, evaluate) and data.py (convert, import, models), what they share in common.py.
 """

@@ -3,7 +3,13 @@ including extension-less DICOM files as PACS exports name them (recognised by th
 Hidden files (".DS_Store", macOS "._x.png" resource forks) are never radiographs."""
 from pathlib import Path
 
-from .dicom_reader import looks_like_dicom
+DICOM_MAGIC_OFFSET = 128  # the 'DICM' marker after the preamble (dicom_reader, without importing pydicom)
+
+
+def looks_like_dicom(path):
+    with open(path, "rb") as stream:
+        stream.seek(DICOM_MAGIC_OFFSET)
+        return stream.read(4) == b"DICM"
 
 RADIOGRAPH_SUFFIXES = (".png", ".jpg", ".jpeg", ".tif", ".tiff", ".bmp", ".dcm", ".dicom", ".dic", ".ima",
                        ".mha", ".mhd", ".nrrd", ".nhdr", ".nii", ".nii.gz")
