@@ -125,10 +125,12 @@ def run_command(args, files, say):
         from tqdm import tqdm
 
         bar = tqdm(total=len(files), desc="pseudo-label", unit="image", dynamic_ncols=True)
-    kept, rejected = pseudo_label(detector, files, args.min_score,
-                                  progress=(lambda done, total: bar.update(1)) if bar else None)
-    if bar:
-        bar.close()
+    try:
+        kept, rejected = pseudo_label(detector, files, args.min_score,
+                                      progress=(lambda done, total: bar.update(1)) if bar else None)
+    finally:  # an error's line then starts below the bar, not on it
+        if bar:
+            bar.close()
     saved = write_pseudo_label_folder(kept, rejected, args.output, link=not args.copy)
     say(f"{args.output}: {len(saved.images)} of {len(files)} radiographs written as pseudo-labels, {len(rejected)} "
         f"rejected (reasons in {Path(args.output) / REJECTED_FILE})")
