@@ -50,8 +50,7 @@ def test_help_models_convert_and_every_refusal_start_without_torch(tmp_path, sam
     a_file = tmp_path / "a-file"
     a_file.write_text("x")
     (tmp_path / "folder.json").mkdir()
-    bad_model = tmp_path / "text.pt"
-    bad_model.write_text("just text")
+    (tmp_path / "no-annotations").mkdir()
     cases = [
         (["--help"], 0),
         (["detect", "--help"], 0),
@@ -68,6 +67,8 @@ def test_help_models_convert_and_every_refusal_start_without_torch(tmp_path, sam
         (["train", sample_voc_dir, "--output", "m.pt", "--epochs", "1", "--register", "default"], 2),
         (["train", sample_voc_dir, "--output", "m.pt", "--epochs", "1", "--resume"], 2),
         (["train", tmp_path / "no-data", "--output", "m.pt", "--epochs", "1"], 2),
+        (["train", tmp_path / "no-annotations", "--output", "m.pt", "--epochs", "1"], 2),
+        (["detect", tmp_path / "no-annotations", "--output", "d.json"], 2),  # a folder with no radiographs
         (["evaluate", tmp_path / "none.json", sample_voc_dir, "--output", "r"], 2),
         (["evaluate", tiny_model_file[0], sample_voc_dir, "--output", a_file], 2),
         (["import", tmp_path / "none.json", "--kind", "hand-keypoints", "--output", "o"], 2),

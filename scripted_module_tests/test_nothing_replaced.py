@@ -184,3 +184,29 @@ def test_the_written_detections_name_what_went_wrong(radiographs, tiny_model_fil
     assert "error" in images["broken.png"] and "detections" in images["6470.png"]
     for line in ran.err.splitlines():  # error lines start their own line, never the progress bar's
         assert "error:" not in line or line.startswith("error:")
+
+
+def test_an_interrupted_folder_run_keeps_what_was_done(sample_png, tiny_model_file, tmp_path):
+    import os
+    import signal
+    import subprocess
+    import sys
+
+    folder = tmp_path / "many"
+    folder.mkdir()
+    for i in range(30):
+        shutil.copyfile(sample_png, folder / f"{i:02d}.png")
+    output = tmp_path / "d.json"
+    process = subprocess.Popen(
+        [sys.executable, "-m", "OssificationDetectorLib", "detect", str(folder), "--output", str(output),
+         "--model", str(tiny_model_file[0]), "--device", "cpu", "--threads", "1", "--orientations", "upright",
+         "--quiet"], stderr=subprocess.PIPE, text=True, env=dict(os.environ, OMP_NUM_THREADS="1"))
+    for line in process.stderr:  # each radiograph's warnings come after its detection: then Ctrl-C
+        if line.startswith(str(folder / "01.png")):
+            process.send_signal(signal.SIGINT)
+            break
+    _, err = process.communicate(timeout=300)
+    assert process.returncode == 130 and "Traceback" not in err, err
+    assert "results done so far are kept" in err
+    done = json.loads(output.read_text())["images"]
+    assert 2 <= len(done) < 30 and [e["file"] for e in done] == [str(folder / f"{i:02d}.png") for i in range(len(done))]

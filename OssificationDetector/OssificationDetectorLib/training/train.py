@@ -165,28 +165,30 @@ def _fingerprint(config, train_items, total):
 
 def train(config: TrainConfig, progress: Optional[Callable[[dict], None]] = None,
           should_stop: Optional[Callable[[], bool]] = None) -> TrainResult:
-    import torch
-
     report = progress or (lambda event: None)
     with _ctrl_c_stops() as interrupted:
         asked_to_stop = should_stop or (lambda: False)
-        return _train(config, report, lambda: interrupted() or asked_to_stop(), interrupted, torch)
+        return _train(config, report, lambda: interrupted() or asked_to_stop(), interrupted)
 
 
-def _train(config, report, stop, interrupted, torch):
-    from ..model.devices import limit_cpu_threads, mixed_precision_dtype, resolve_device
-    from ..model.architectures import autocast_backbone, set_train_sizes
+def _train(config, report, stop, interrupted):
     from .training_data import (TrainingImages, class_counts, epoch_order, iterations_per_epoch, load_items,
                                 split_items)
+
+    # What is on disk and the data are checked before torch is imported (seconds) and the model built.
+    output = Path(config.output)
+    state_file = check_run(config)
+    items, dataset_summary = load_items(config.datasets)
+    train_items, val_items = split_items(items, config.val_list, config.val_fraction, config.seed)
+
+    import torch
+
+    from ..model.devices import limit_cpu_threads, mixed_precision_dtype, resolve_device
+    from ..model.architectures import autocast_backbone, set_train_sizes
 
     device = resolve_device(config.device)
     if device.type == "cpu":
         limit_cpu_threads(config.threads)
-    output = Path(config.output)
-    state_file = check_run(config)
-
-    items, dataset_summary = load_items(config.datasets)
-    train_items, val_items = split_items(items, config.val_list, config.val_fraction, config.seed)
     sizes = config.train_sizes()
     train_set = TrainingImages(train_items, max(sizes), config.max_size, config.augment, config.seed)
     per_epoch = iterations_per_epoch(len(train_set), config.batch_size)
