@@ -16,10 +16,9 @@ def _check_detect_outputs(args, files):
     from ..detection.detections_json import is_detections_file
 
     output = Path(args.output)
-    replaceable = args.overwrite or not output.exists() or is_detections_file(output)
-    if not replaceable:
-        check_output_file(output, "--output", files, overwrite=False)
-    check_output_file(output, "--output", files)
+    # An earlier run's detections.json is replaced; any other file only with --overwrite.
+    replaceable = args.overwrite or not output.is_file() or is_detections_file(output)
+    check_output_file(output, "--output", files, overwrite=replaceable)
     targets = []
     if args.overlay:
         from ..detection.overlay import is_overlay_file

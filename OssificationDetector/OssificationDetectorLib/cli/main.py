@@ -49,7 +49,8 @@ _USER_ERRORS = (
 def _user_error_types():
     import importlib
 
-    types = [UserError, FileNotFoundError, PermissionError, IsADirectoryError, NotADirectoryError]
+    # OSError: a full disk, a vanished network share, a permission: the machine's state, not a bug.
+    types = [UserError, OSError]
     for module, name in _USER_ERRORS:
         absolute = importlib.util.resolve_name(module, __package__)
         if absolute in sys.modules:
