@@ -18,7 +18,7 @@ def _check_detect_outputs(args, files):
     output = Path(args.output)
     # An earlier run's detections.json is replaced; any other file only with --overwrite.
     replaceable = args.overwrite or not output.is_file() or is_detections_file(output)
-    check_output_file(output, "--output", files, overwrite=replaceable)
+    check_output_file(output, "--output", files, overwrite=replaceable, example="detections.json")
     targets = []
     if args.overlay:
         from ..detection.overlay import is_overlay_file

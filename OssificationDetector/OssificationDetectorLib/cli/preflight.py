@@ -32,11 +32,11 @@ def _same_file(a, b):
     return Path(a).resolve() == Path(b).resolve()
 
 
-def check_output_file(path, what, inputs=(), overwrite=True, overwrite_flag="--overwrite"):
+def check_output_file(path, what, inputs=(), overwrite=True, overwrite_flag="--overwrite", example="out"):
     """An output file that can be written, is no input, and replaces an existing file only when allowed."""
     path = Path(path)
     if path.is_dir():
-        raise UserError(f"{path} is a folder, but {what} is a file: give a file name such as {path / 'out'}.")
+        raise UserError(f"{path} is a folder, but {what} is a file: give a file name such as {path / example}.")
     for source in inputs:
         if path.exists() and _same_file(path, source):
             raise UserError(f"{what} {path} is one of the inputs: writing it would replace that input. "

@@ -37,7 +37,7 @@ def _check_train(args, config):
         if not Path(dataset).exists():
             raise UserError(f"The dataset {dataset} does not exist: give VOC/COCO/YOLO dataset folders or files.")
     check_run(config)
-    check_output_file(config.output, "--output")
+    check_output_file(config.output, "--output", example="my-model.pt")
     if config.base:
         check_model(config.base)
     if args.report:
