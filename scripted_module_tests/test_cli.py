@@ -26,15 +26,15 @@ def test_detect_writes_the_exact_json_format_and_overlays(tiny_model_file, sampl
                  "--quiet"])
     assert code == 0
     data = json.loads(output.read_text())
-    assert list(data) == ["images"]
+    assert list(data) == ["format", "format_version", "images"] and data["format_version"] == 2
     pngs = sorted(sample_folder.glob("*.png"))
     assert [entry["file"] for entry in data["images"]] == [str(p) for p in pngs]
     for entry, png in zip(data["images"], pngs):
-        assert list(entry) == ["file", "width", "height", "detections"]
+        assert list(entry) == ["file", "width", "height", "detections", "warnings"]
         width, height = Image.open(png).size
         assert (entry["width"], entry["height"]) == (width, height)
         for detection in entry["detections"]:
-            assert list(detection) == ["label", "score", "box"]
+            assert list(detection) == ["label", "name", "digit", "score", "box"]
             x1, y1, x2, y2 = detection["box"]
             assert 0 <= x1 < x2 <= width and 0 <= y1 < y2 <= height
             assert detection["score"] >= 0.1
@@ -103,7 +103,7 @@ def test_models_lists_bundled_and_user_models(tiny_model_file, tmp_path, monkeyp
 @pytest.mark.parametrize("arguments, message", [
     (["detect", "no-such-image.png", "--output", "d.json"], "does not exist"),
     (["detect", "{png}", "--output", "d.json", "--model", "nonesuch"], "No model named 'nonesuch'"),
-    (["detect", "{png}", "--output", "d.json", "--model", "{bad_model}"], "not a readable"),
+    (["detect", "{png}", "--output", "d.json", "--model", "{bad_model}"], "not an OssificationDetector model file"),
     (["train", "{voc}", "--output", "m.pt"], "--epochs N or --iterations N"),
     (["train", "{voc}", "--output", "m.pt", "--epochs", "1", "--val-list", "1234"], "1234"),
     (["convert", "no-such-folder", "out", "--format", "coco"], "does not exist"),

@@ -221,14 +221,40 @@ def test_detections_json_exact_format_and_round_trip(tmp_path):
     path = write_detections_json(tmp_path / "d.json", [("scans/a.png", 640, 800, boxes),
                                                         AnnotatedImage("b.png", 10, 20, [])])
     data = json.loads(path.read_text())
-    assert list(data) == ["images"]
+    assert list(data) == ["format", "format_version", "images"]
+    assert (data["format"], data["format_version"]) == ("ossification-detector-detections", 2)
     assert data["images"][0] == {
         "file": "scans/a.png", "width": 640, "height": 800,
-        "detections": [{"label": "DIP", "score": 0.98, "box": [1.25, 2.5, 30.125, 40.0]},
-                       {"label": "Wrist", "score": 0.5, "box": [0.1, 0.2, 0.30000000000000004, 9.0]}],
+        "detections": [{"label": "DIP", "name": "DIP", "digit": None, "score": 0.98, "box": [1.25, 2.5, 30.125, 40.0]},
+                       {"label": "Wrist", "name": "Wrist", "digit": None, "score": 0.5,
+                        "box": [0.1, 0.2, 0.30000000000000004, 9.0]}],
+        "warnings": [],
     }
     assert read_detections_json(path) == [AnnotatedImage("scans/a.png", 640, 800, boxes),
                                           AnnotatedImage("b.png", 10, 20, [])]
+
+
+def test_detections_json_names_each_joint_with_its_digit_and_keeps_warnings_and_errors(tmp_path):
+    boxes = [Box("PIP", 1, 2, 30, 40, score=0.9, digit=3), Box("Radius", 5, 6, 70, 80, score=0.8)]
+    path = write_detections_json(tmp_path / "d.json", [
+        {"file": "a.png", "width": 100, "height": 120, "boxes": boxes, "warnings": ["the image looks inverted"]},
+        {"file": "broken.png", "width": 0, "height": 0, "boxes": [], "error": "broken.png: the file is empty"}])
+    images = json.loads(path.read_text())["images"]
+    assert [(d["name"], d["digit"]) for d in images[0]["detections"]] == [("PIP III", 3), ("Radius", None)]
+    assert images[0]["warnings"] == ["the image looks inverted"]
+    assert images[1] == {"file": "broken.png", "error": "broken.png: the file is empty"}
+    read = read_detections_json(path)  # the unreadable image is no evaluation input
+    assert [a.file for a in read] == ["a.png"] and read[0].boxes[0].digit == 3
+
+
+def test_detections_json_of_version_1_is_still_read_and_a_newer_one_refused(tmp_path):
+    (tmp_path / "v1.json").write_text(json.dumps({"images": [{"file": "a.png", "width": 5, "height": 5,
+        "detections": [{"label": "DIP", "score": 0.5, "box": [1, 1, 2, 2]}]}]}))
+    assert read_detections_json(tmp_path / "v1.json")[0].boxes[0].label == "DIP"
+    (tmp_path / "v9.json").write_text(json.dumps({"format": "ossification-detector-detections",
+                                                  "format_version": 9, "images": []}))
+    with pytest.raises(AnnotationFormatError, match="newer OssificationDetector"):
+        read_detections_json(tmp_path / "v9.json")
 
 
 def test_detections_json_errors(tmp_path):

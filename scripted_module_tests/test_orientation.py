@@ -212,9 +212,11 @@ def test_cli_reports_a_turned_radiograph_and_keeps_the_json_format(counted_detec
     assert f"{path}: the radiograph is turned 180 degrees (upside down): the areas were found on it turned back " \
            "upright" in errors
     entry = json.loads(output.read_text())["images"][0]
-    assert list(entry) == ["file", "width", "height", "detections"]
+    assert list(entry) == ["file", "width", "height", "detections", "warnings"]
+    assert "the radiograph is turned 180 degrees (upside down): the areas were found on it turned back upright" \
+        in entry["warnings"]
     assert len(entry["detections"]) >= 15
-    assert all(list(d) == ["label", "score", "box"] for d in entry["detections"])
+    assert all(list(d) == ["label", "name", "digit", "score", "box"] for d in entry["detections"])
 
 
 def test_slicer_bridge_shows_the_areas_of_a_right_hand_in_place(counted_detector, sample_pixels, upright_result,

@@ -96,7 +96,7 @@ def test_the_command_writes_the_folder_and_reports_the_yield(teacher, labelled, 
                  "--device", "cpu", "--threads", "1", "--min-score", "0.7"])
     out = capsys.readouterr().out
     assert code == 0
-    assert "1 of 2 radiographs kept" in out
+    assert "1 of 2 radiographs written as pseudo-labels" in out
     assert [a.file for a in load_dataset(tmp_path / "out").images] == [hand.name]
     with pytest.raises(SystemExit):
         main(["pseudo-label", str(noise), "--output", str(tmp_path / "bad"), "--min-score", "7"])

@@ -28,15 +28,22 @@ def test_bundled_entries_resolve_to_files_beside_models_json(bundled):
     assert set(entry) == {"name", "file", "sha256", "architecture", "description", "card"}
 
 
-def test_user_model_is_recorded_with_its_checksum_and_hides_a_bundled_one(bundled, tiny_model_file):
+def test_user_model_is_recorded_with_its_checksum_and_never_takes_a_bundled_name(bundled, tiny_model_file):
     path, sha256 = tiny_model_file
-    entry = register_user_model("default", path)
+    with pytest.raises(RegistryError, match="'default' is the name of a bundled model"):
+        register_user_model("default", path)
+    entry = register_user_model("mine", path)
     assert entry["sha256"] == sha256 and entry["architecture"] == "mobilenet_v2_fpn"
     assert (user_home() / "models.json").is_file()
-    assert resolve_model("default") == (path.resolve(), sha256)
-    assert [m["source"] for m in list_models()] == ["user"]
-    unregister_user_model("default")
+    assert resolve_model("mine") == (path.resolve(), sha256)
     assert resolve_model("default")[1] == "ab" * 32
+    with pytest.raises(RegistryError, match="registered already: add --overwrite"):
+        register_user_model("mine", path)
+    assert register_user_model("mine", path, overwrite=True)["sha256"] == sha256
+    unregister_user_model("mine")
+    assert [m["source"] for m in list_models()] == ["bundled"]
+    with pytest.raises(RegistryError, match="bundled model: it cannot be removed"):
+        unregister_user_model("default")
 
 
 def test_a_path_is_used_as_it_is_and_unknown_names_are_explained(bundled, tmp_path):

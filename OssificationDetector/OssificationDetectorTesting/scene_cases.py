@@ -371,6 +371,18 @@ def export_reviewed_boxes(host):
             check_same_box(box, expected[box.label], f"{source} {box.label}", 1e-4)  # ROIs, 4 decimals in files
     check((folder / "images" / "export_me.png").is_file(), "the radiograph was not exported")
     check(len(written.boxes) == 2, "export returned the wrong boxes")
+    # Exporting other boxes of the same radiograph never replaces what the folder holds for it.
+    from OssificationDetectorLib.annotations.dataset_store import AnnotationConflictError
+
+    voc_before = (folder / "Annotations" / "export_me.xml").read_bytes()
+    set_review(by_class["PIP"], REVIEW_ACCEPTED, threshold=0.5)
+    try:
+        export_reviewed(host.scene, volume, folder)
+        refused = False
+    except AnnotationConflictError:
+        refused = True
+    check(refused, "a second export with other boxes replaced the exported annotation")
+    check((folder / "Annotations" / "export_me.xml").read_bytes() == voc_before, "the exported VOC file changed")
 
 
 GEOMETRY_CASES = (identity_geometry, png_flip_of_slicer, anisotropic_spacing, nonzero_origin, oblique_direction,

@@ -5,6 +5,10 @@ from ..core.boxes import Box, BoxError
 from ..core.taxonomy import DIGIT_NAMES, UnknownClassError, check_label
 
 
+class DatasetError(ValueError):
+    """A folder or file that is not a usable dataset; the message says what to do."""
+
+
 class AnnotationFormatError(ValueError):
     """An annotation file that cannot be read: the message names the file and what is wrong."""
 

@@ -205,11 +205,14 @@ class DatasetStore:
         return self.annotation_path(name).exists()
 
     # saving
-    def save(self, name, radiograph, boxes, source=None, on_conflict="error", write_coco_file=True):
+    def save(self, name, radiograph, boxes, source=None, on_conflict="error", write_coco_file=True,
+             replace_boxes=True):
         """Save one radiograph and its boxes; returns the StoredImage (its name may differ from `name`).
 
         on_conflict: "error" raises AnnotationConflictError when `name` holds another image;
-        "rename" saves under `name-2`, `name-3`, ... instead.
+        "rename" saves under `name-2`, `name-3`, ... instead. replace_boxes=False: an image already
+        stored with other boxes keeps them (AnnotationConflictError), for writes that did not start
+        from the stored boxes (exporting reviewed detections).
         """
         if on_conflict not in ("error", "rename"):
             raise ValueError(f"on_conflict must be 'error' or 'rename', not {on_conflict!r}.")
@@ -224,6 +227,13 @@ class DatasetStore:
                 raise AnnotationConflictError(
                     f"{self.folder} already holds {source} as {existing!r}, with different pixels: the file "
                     "changed since it was saved. Save it under a new name, or delete the old entry first."
+                )
+        if existing is not None and not replace_boxes:
+            stored = self.load(existing)
+            if sorted(map(_box_key, stored.boxes)) != sorted(map(_box_key, boxes)):
+                raise AnnotationConflictError(
+                    f"{self.folder} already holds this radiograph as {existing!r} with {len(stored.boxes)} other "
+                    "boxes; they were left as they are. Open it in Annotate to change them, or choose another folder."
                 )
         if existing is not None:
             name = existing
@@ -325,12 +335,18 @@ def checked_boxes(boxes, width, height):
 # ---------------------------------------------------------------------------- module-level API
 
 
-def save_radiograph_annotations(folder, name, radiograph, boxes, source=None, on_conflict="error"):
+def _box_key(box):
+    return box.label, round(box.x1, 3), round(box.y1, 3), round(box.x2, 3), round(box.y2, 3)
+
+
+def save_radiograph_annotations(folder, name, radiograph, boxes, source=None, on_conflict="error",
+                                replace_boxes=True):
     """Save a radiograph (lossless PNG), its boxes (VOC) and update the dataset's COCO file and index.
 
     Returns the StoredImage; see DatasetStore.save for how names and conflicts are handled.
     """
-    return DatasetStore(folder).save(name, radiograph, boxes, source=source, on_conflict=on_conflict)
+    return DatasetStore(folder).save(name, radiograph, boxes, source=source, on_conflict=on_conflict,
+                                     replace_boxes=replace_boxes)
 
 
 def find_in_dataset(folder, radiograph=None, source=None, pixel_sha256=None):

@@ -16,6 +16,7 @@ from typing import List
 from ..core.atomic import atomic_writer
 from ..core.boxes import AnnotatedImage
 from .coco import read_coco, write_coco
+from .common import DatasetError  # noqa: F401  (defined beside the other format errors; importable from here)
 from .image_files import image_size
 from .voc import read_voc, write_voc
 from .yolo import read_yolo, write_yolo
@@ -23,10 +24,6 @@ from .yolo import read_yolo, write_yolo
 FORMATS = ("voc", "coco", "yolo")
 IMAGE_FOLDER_NAMES = ("images", "JPEGImages")
 COCO_FILE_NAMES = ("annotations.json", "coco.json")
-
-
-class DatasetError(ValueError):
-    """A folder or file that is not a usable dataset; the message says what to do."""
 
 
 class MissingImageError(FileNotFoundError):
@@ -160,15 +157,27 @@ def _relative_image_name(ann):
     return file
 
 
-def _place_image(source, target, link):
-    """Copy (or hard-link) one image; never replace a different file that is already there."""
+def _check_image_target(source, target, overwrite=False):
+    """Raise DatasetError when `target` holds a different file than `source` (and overwrite is not asked)."""
+    if target.is_dir():
+        raise DatasetError(f"{target} is a folder where the image {source} would go: move it away.")
+    if target.exists() and not overwrite and not (os.path.samefile(source, target)
+                                                  or filecmp.cmp(source, target, shallow=False)):
+        raise DatasetError(
+            f"{target} exists and is a different image than {source}: nothing was written. Save into an empty "
+            "folder, rename one of the images, or add --overwrite to replace it."
+        )
+
+
+def _place_image(source, target, link, overwrite=False):
+    """Copy (or hard-link) one image; never replace a different file that is already there (unless overwrite)."""
     if target.exists():
         if os.path.samefile(source, target) or filecmp.cmp(source, target, shallow=False):
             return
-        raise DatasetError(
-            f"{target} exists and is a different image than {source}: save into an empty folder "
-            "or rename one of the images."
-        )
+        _check_image_target(source, target, overwrite)
+        with open(source, "rb") as src, atomic_writer(target, "wb") as dst:
+            shutil.copyfileobj(src, dst)
+        return
     target.parent.mkdir(parents=True, exist_ok=True)
     if link:
         try:
@@ -180,13 +189,20 @@ def _place_image(source, target, link):
         shutil.copyfileobj(src, dst)
 
 
-def save_dataset(dataset, folder, fmt, link=False):
-    """Write the dataset to `folder` in `fmt` (voc, coco, yolo) with its images; returns the new Dataset.
+def save_dataset(dataset, folder, fmt, link=False, existing="error"):
+    """Write the dataset to `folder` in `fmt` (voc, coco, yolo) with its images; returns the new Dataset
+    (its `kept`: [(file, reason)] of annotations already there and left as they were).
 
-    Every image is located before anything is written, so a missing image leaves nothing half done.
+    Every image is located, and every clash with what the folder holds is found, before anything is
+    written: a missing image or a clash leaves nothing half done. A dataset already in the folder is
+    merged with (merge.py: existing="error", "overwrite" or "keep").
     """
+    from .merge import check_class_list, plan_merge
+
     fmt = _check_format(fmt)
     folder = Path(folder)
+    if folder.exists() and not folder.is_dir():
+        raise DatasetError(f"{folder} is a file: give a folder to write the dataset into.")
     sources = [dataset.image_path(ann) for ann in dataset.images]
     names = [_relative_image_name(ann) for ann in dataset.images]
     keys = [n.with_suffix("").as_posix() if fmt != "coco" else n.as_posix() for n in names]
@@ -196,18 +212,42 @@ def save_dataset(dataset, folder, fmt, link=False):
     image_folder = folder / ("JPEGImages" if fmt == "voc" else "images")
     images = [AnnotatedImage(n.as_posix(), a.width, a.height, list(a.boxes))
               for n, a in zip(names, dataset.images)]
-    for source, name in zip(sources, names):
-        _place_image(source, image_folder / name, link)
+    check_class_list(folder, fmt, existing)  # before the labels there are read with that list
+    plan = plan_merge(images, existing_images(folder, fmt), folder, fmt, existing)
+    kept_files = {file for file, _ in plan.kept}
+    placed = [(source, name) for source, name in zip(sources, names) if name.as_posix() not in kept_files]
+    for source, name in placed:
+        _check_image_target(source, image_folder / name, overwrite=existing == "overwrite")
+    for source, name in placed:
+        _place_image(source, image_folder / name, link, overwrite=existing == "overwrite")
     if fmt == "voc":
-        for ann, name in zip(images, names):
+        for ann in plan.write:
+            name = Path(ann.file)
             write_voc(ann, folder / "Annotations" / name.with_suffix(".xml"), image_path=image_folder / name)
     elif fmt == "coco":
-        write_coco(images, folder / COCO_FILE_NAMES[0])
+        write_coco(plan.index, folder / COCO_FILE_NAMES[0])
     else:
-        write_yolo(images, folder)
-    return Dataset(folder, images, fmt)
+        write_yolo(plan.index, folder)
+    saved = Dataset(folder, [i for i in images if i.file not in kept_files], fmt)
+    saved.kept = plan.kept
+    return saved
 
 
-def convert_dataset(source, destination, fmt, link=False, image_root=None):
-    """Load a dataset in any format and save it, with its images, in `fmt` at `destination`."""
-    return save_dataset(load_dataset(source, image_root=image_root), destination, fmt, link=link)
+def existing_images(folder, fmt):
+    """The annotations already in `folder` in format `fmt`, by image key (merge.image_key); {} when none."""
+    from .merge import image_key
+
+    folder = Path(folder)
+    if not folder.is_dir():
+        return {}
+    try:
+        dataset = load_dataset(folder, format=fmt, check_images=False)
+    except DatasetError:
+        return {}
+    return {image_key(ann.file, fmt): ann for ann in dataset.images}
+
+
+def convert_dataset(source, destination, fmt, link=False, image_root=None, existing="error"):
+    """Load a dataset in any format and save it, with its images, in `fmt` at `destination` (merged with
+    a dataset already there: see save_dataset)."""
+    return save_dataset(load_dataset(source, image_root=image_root), destination, fmt, link=link, existing=existing)

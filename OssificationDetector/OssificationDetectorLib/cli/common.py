@@ -10,15 +10,16 @@ class UserError(Exception):
 
 def image_files(inputs):
     """Image files named or inside the folders named, in a stable order."""
-    from ..annotations.image_files import is_image_file
+    from ..io.scan import radiograph_files_in
 
     files = []
     for name in inputs:
         path = Path(name)
         if path.is_dir():
-            found = sorted(p for p in path.iterdir() if p.is_file() and is_image_file(p))
+            found = radiograph_files_in(path)
             if not found:
-                raise UserError(f"The folder {path} holds no radiographs (PNG, JPEG, TIFF, DICOM, ...).")
+                raise UserError(f"The folder {path} holds no radiographs (DICOM, PNG, JPEG, TIFF, BMP, MHA, NRRD, "
+                                "NIfTI).")
             files.extend(found)
         elif path.is_file():
             files.append(path)
@@ -34,6 +35,12 @@ def progress_bar(items, desc, quiet=False):
     from tqdm import tqdm
 
     return tqdm(items, desc=desc, unit="image", dynamic_ncols=True)
+
+
+def close_bar(bar):
+    """Close a progress bar, so that what is printed next starts on a line of its own."""
+    if hasattr(bar, "close"):
+        bar.close()
 
 
 def warn(bar, text):

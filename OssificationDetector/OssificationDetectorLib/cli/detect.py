@@ -1,46 +1,112 @@
 """The subcommands that run a model on radiographs: detect (with --overlay PNGs and warnings about the
 radiographs), benchmark and pseudo-label."""
+import sys
+import time
 from pathlib import Path
 
-from .common import image_files, progress_bar, say, warn
+from .common import UserError, close_bar, image_files, progress_bar, say, warn
 from .dicom import dicom_results_for
+from .preflight import check_model, check_output_file, check_output_folder, check_overlay_folder, overlay_names
+
+# An interrupted or crashed folder run keeps its results: detections.json is rewritten this often.
+SAVE_EVERY_SECONDS = 30.0
+
+
+def _check_detect_outputs(args, files):
+    """Every output is checked (and nothing it would replace is the user's) before the model loads."""
+    from ..detection.detections_json import is_detections_file
+
+    output = Path(args.output)
+    # An earlier run's detections.json is replaced; any other file only with --overwrite.
+    replaceable = args.overwrite or not output.is_file() or is_detections_file(output)
+    check_output_file(output, "--output", files, overwrite=replaceable, example="detections.json")
+    targets = []
+    if args.overlay:
+        from ..detection.overlay import is_overlay_file
+
+        folder = check_overlay_folder(args.overlay, files)
+        targets = [folder / name for name in overlay_names(files)]
+        for target in targets:
+            if target.exists() and not args.overwrite and not (target.is_file() and is_overlay_file(target)):
+                raise UserError(f"{target} exists and is not an overlay of this tool: add --overwrite to replace "
+                                "it, or choose an empty --overlay folder.")
+    return targets
 
 
 def cmd_detect(args):
+    files = image_files(args.inputs)
+    overlays = _check_detect_outputs(args, files)
+    check_model(args.model)
+    dicom_results = dicom_results_for(args)
+    from ..io.images import RadiographError, read_radiograph
+
+    # The first radiograph is read before torch and the model load: a single unreadable input is
+    # refused at once, and a folder run of many bad files says so early.
+    read_first = {}
+    try:
+        read_first[0] = read_radiograph(files[0])
+    except (RadiographError, OSError):
+        if len(files) == 1:
+            raise
+
+    def read(index):
+        return read_first.pop(index) if index in read_first else read_radiograph(files[index])
+
     from ..detection.detect import Detector
     from ..detection.detections_json import write_detections_json
-    from ..io.images import read_radiograph
 
-    files = image_files(args.inputs)
-    dicom_results = dicom_results_for(args)
     detector = Detector(args.model, device=args.device, threshold=args.threshold, threads=args.threads,
                         orientations=args.orientations)
     # Batches only help a GPU; on the CPU one image at a time keeps memory low.
     chunk = detector.batch_size if detector.device.type != "cpu" else 1
-    entries = []
+    entries, failed = [], []
+    last_saved = time.monotonic()
     bar = progress_bar(files, "detect", quiet=args.quiet)
-    for start in range(0, len(files), chunk):
-        paths = files[start:start + chunk]
-        radiographs = [read_radiograph(path) for path in paths]
-        for path, radiograph, result in zip(paths, radiographs, detector.detect_batch_with_report(radiographs)):
-            boxes = result.boxes
-            entries.append((str(path), radiograph.width, radiograph.height, boxes))
-            for warning in result.warnings:  # about the radiograph, so shown even with --quiet
-                warn(bar, f"{path}: {warning}")
-            if args.overlay:
-                from ..detection.overlay import write_overlay
+    try:
+        for start in range(0, len(files), chunk):
+            readable = []
+            for index in range(start, min(start + chunk, len(files))):
+                try:
+                    readable.append((index, read(index)))
+                except (RadiographError, OSError) as error:  # a bad file costs only itself
+                    reason = " ".join(str(error).split())
+                    failed.append(files[index])
+                    entries.append({"file": str(files[index]), "width": 0, "height": 0, "boxes": [], "error": reason})
+                    warn(bar, f"error: {reason}" if str(files[index]) in reason else f"error: {files[index]}: {reason}")
+            results = detector.detect_batch_with_report([r for _, r in readable]) if readable else []
+            for (index, radiograph), result in zip(readable, results):
+                path = files[index]
+                entries.append({"file": str(path), "width": radiograph.width, "height": radiograph.height,
+                                "boxes": result.boxes, "warnings": result.warnings})
+                for warning in result.warnings:  # about the radiograph, so shown even with --quiet
+                    warn(bar, f"{path}: {warning}")
+                if overlays:
+                    from ..detection.overlay import write_overlay
 
-                write_overlay(radiograph, boxes, Path(args.overlay) / (path.stem + ".png"))
-            if dicom_results:
-                dicom_results.add(path, boxes, lambda text: warn(bar, text))
-        if hasattr(bar, "update"):
-            bar.update(len(paths))
-    if hasattr(bar, "close"):
-        bar.close()
-    write_detections_json(args.output, entries)
-    total = sum(len(e[3]) for e in entries)
-    say(args, f"{total} areas in {len(entries)} radiograph(s) -> {args.output}")
+                    write_overlay(radiograph, result.boxes, overlays[index])
+                if dicom_results:
+                    dicom_results.add(path, result.boxes, lambda text: warn(bar, text))
+            if hasattr(bar, "update"):
+                bar.update(min(chunk, len(files) - start))
+            if time.monotonic() - last_saved > SAVE_EVERY_SECONDS:
+                write_detections_json(args.output, _in_input_order(entries, files))
+                last_saved = time.monotonic()
+    finally:
+        close_bar(bar)
+        if entries:  # whatever ends the run (Ctrl-C, a bug), the radiographs done so far are kept
+            write_detections_json(args.output, _in_input_order(entries, files))
+    total = sum(len(e["boxes"]) for e in entries)
+    say(args, f"{total} areas in {len(entries) - len(failed)} radiograph(s) -> {args.output}")
+    if failed:
+        print(f"error: {len(failed)} of {len(files)} file(s) could not be read (listed above and in "
+              f"{args.output}); the others' results are written.", file=sys.stderr)
+        return 1
     return 0
+
+
+def _in_input_order(entries, files):
+    order = {str(path): i for i, path in enumerate(files)}
+    return sorted(entries, key=lambda entry: order.get(entry["file"], len(order)))
 
 
 def cmd_benchmark(args):
@@ -52,4 +118,7 @@ def cmd_benchmark(args):
 def cmd_pseudo_label(args):
     from ..training.pseudo_labels import run_command
 
-    return run_command(args, image_files(args.inputs), lambda text: say(args, text))
+    files = image_files(args.inputs)
+    check_output_folder(args.output, "the pseudo-label folder")
+    check_model(args.model)
+    return run_command(args, files, lambda text: say(args, text))

@@ -3,7 +3,8 @@ evaluate."""
 import json
 from pathlib import Path
 
-from .common import UserError, progress_bar, say
+from .common import UserError, close_bar, progress_bar, say
+from .preflight import check_model, check_output_file, check_output_folder
 
 
 def train_config(args):
@@ -23,14 +24,35 @@ def train_config(args):
         base=args.base, epochs=args.epochs, iterations=args.iterations, batch_size=args.batch_size, lr=args.lr,
         warmup_iterations=args.warmup, trainable_layers=args.trainable_layers, min_size=args.min_size, max_size=args.max_size,
         val_fraction=args.val_fraction, val_list=val_list, seed=args.seed, device=args.device,
-        threads=args.threads, resume=args.resume, eval_every=args.eval_every, name=args.name,
+        threads=args.threads, resume=args.resume, restart=getattr(args, "restart", False),
+        overwrite=getattr(args, "overwrite", False), eval_every=args.eval_every, name=args.name,
         description=args.description or "")
+
+
+def _check_train(args, config):
+    """Everything a run needs from the disk, checked before torch is imported and the data is read."""
+    from ..training.train import check_run
+
+    for dataset in config.datasets:
+        if not Path(dataset).exists():
+            raise UserError(f"The dataset {dataset} does not exist: give VOC/COCO/YOLO dataset folders or files.")
+    check_run(config)
+    check_output_file(config.output, "--output", example="my-model.pt")
+    if config.base:
+        check_model(config.base)
+    if args.report:
+        check_output_folder(args.report, "--report")
+    if args.register:
+        from ..model.registry import check_registrable
+
+        check_registrable(args.register, overwrite=args.overwrite)
 
 
 def cmd_train(args):
     from ..training.train import train
 
     config = train_config(args)
+    _check_train(args, config)
     stop_file = Path(args.stop_file) if args.stop_file else None
     should_stop = (lambda: stop_file.exists()) if stop_file else None
     if args.progress_json:
@@ -39,10 +61,10 @@ def cmd_train(args):
         result = train(config, progress, should_stop)
     else:
         result = _train_with_bar(config, should_stop, train)
-    if result.status == "cancelled":
-        say(args, f"Cancelled at iteration {result.iteration}/{result.total}; resume with --resume "
-                  f"(state in {result.state_file}).")
-        return 0
+    if result.status in ("cancelled", "interrupted"):
+        say(args, f"Stopped at iteration {result.iteration}/{result.total}; the state is saved in {result.state_file}: "
+                  "run the same command with --resume to continue.")
+        return 130 if result.status == "interrupted" else 0
     mean_ap = (result.metrics or {}).get("mAP")
     summary = f"; validation mAP@0.5 {mean_ap:.3f}" if mean_ap is not None else ""
     say(args, f"Model written to {result.output} (sha256 {result.sha256}){summary}")
@@ -58,7 +80,7 @@ def cmd_train(args):
     if args.register:
         from ..model.registry import register_user_model
 
-        register_user_model(args.register, result.output)
+        register_user_model(args.register, result.output, overwrite=args.overwrite)
         say(args, f"Registered as {args.register!r}: use --model {args.register}")
     return 0
 
@@ -105,27 +127,42 @@ def _train_with_bar(config, should_stop, train):
         return train(config, progress, should_stop)
     finally:
         for bar in bars:
-            bar.close()
+            close_bar(bar)
 
 
 def cmd_evaluate(args):
+    source = Path(args.detections_or_model)
+    is_json = source.suffix.lower() == ".json"
+    if is_json and not source.is_file():
+        raise UserError(f"The detections file {source} does not exist: give a detections.json or a model.")
+    if not is_json:
+        check_model(args.detections_or_model)
+    if not Path(args.dataset).exists():
+        raise UserError(f"The dataset {args.dataset} does not exist: give a VOC/COCO/YOLO dataset folder or file.")
+    check_output_folder(args.output, "the report")
+
     from ..annotations.datasets import load_dataset
     from ..detection.detections_json import read_detections_json
     from ..evaluation.evaluate import align_by_file, evaluate
     from ..evaluation.report import write_report
 
     dataset = load_dataset(args.dataset)
-    source = Path(args.detections_or_model)
-    if source.suffix.lower() == ".json" and source.is_file():
-        detections, truths = align_by_file(read_detections_json(source), dataset.images)
+    if is_json:
+        detections, truths = align_by_file(read_detections_json(source), dataset.images, missing="skip")
+        if len(truths) < len(dataset.images):
+            say(args, f"{len(dataset.images) - len(truths)} of the dataset's {len(dataset.images)} images have no "
+                      f"detections in {source}: evaluating the {len(truths)} that have.")
     else:
         from ..detection.detect import Detector
 
         detector = Detector(args.detections_or_model, device=args.device, threshold=args.threshold,
                             threads=args.threads)
         truths = dataset.images
-        detections = [detector.detect(dataset.image_path(ann))
-                      for ann in progress_bar(truths, "detect", quiet=args.quiet)]
+        bar = progress_bar(truths, "detect", quiet=args.quiet)
+        try:
+            detections = [detector.detect(dataset.image_path(ann)) for ann in bar]
+        finally:
+            close_bar(bar)
     result = evaluate(detections, truths)
     write_report(result, args.output)
     overall = result.centre_overall

@@ -150,9 +150,15 @@ class Detector:
     def _detect(self, radiographs, with_warnings):
         results = []
         for start in range(0, len(radiographs), self.batch_size):
-            chunk = [as_pixels(r) for r in radiographs[start:start + self.batch_size]]
-            for pixels, upright in zip(chunk, self._detect_views(chunk)):
-                results.append(self._result(pixels, upright, with_warnings))
+            given = radiographs[start:start + self.batch_size]
+            chunk = [as_pixels(r) for r in given]
+            for radiograph, pixels, upright in zip(given, chunk, self._detect_views(chunk)):
+                result = self._result(pixels, upright, with_warnings)
+                if with_warnings:  # what is wrong with the image itself comes first
+                    from .image_checks import image_warnings
+
+                    result.warnings[:0] = image_warnings(radiograph, pixels, upright[1])
+                results.append(result)
         return results
 
     def _detect_views(self, views):

@@ -37,10 +37,29 @@ def overlay_image(radiograph, boxes):
     return image
 
 
+# A PNG text chunk marks overlays, so that a later run replaces its own overlays and never a radiograph.
+MARK_KEY, MARK_VALUE = "Software", "OssificationDetector overlay"
+
+
+def is_overlay_file(path):
+    """True for a PNG this module wrote (safe to replace with a new overlay)."""
+    from PIL import Image
+
+    try:
+        with Image.open(path) as image:
+            return image.format == "PNG" and image.info.get(MARK_KEY) == MARK_VALUE
+    except (OSError, ValueError):
+        return False
+
+
 def write_overlay(radiograph, boxes, path):
     """Write the overlay PNG atomically; returns its path."""
+    from PIL import PngImagePlugin
+
     from ..core.atomic import atomic_write_bytes
 
+    mark = PngImagePlugin.PngInfo()
+    mark.add_text(MARK_KEY, MARK_VALUE)
     buffer = io.BytesIO()
-    overlay_image(radiograph, boxes).save(buffer, format="PNG")
+    overlay_image(radiograph, boxes).save(buffer, format="PNG", pnginfo=mark)
     return atomic_write_bytes(path, buffer.getvalue())

@@ -229,16 +229,18 @@ def format_results(results):
 
 def add_arguments(parser):
     """The benchmark's command-line options (shared by the CLI and scripts/benchmark.py)."""
+    from ..core.argument_types import positive_int
+
     parser.add_argument("images", nargs="*", metavar="IMAGE_OR_FOLDER",
                         help="radiographs to time (default: the sample radiographs in Testing/Data/radiographs)")
     parser.add_argument("--model", default="default", help="registered model name or model file")
     parser.add_argument("--untrained", metavar="ARCHITECTURE",
                         help="time an untrained model of this architecture instead of --model")
-    parser.add_argument("--rsna-median", type=int, metavar="N",
+    parser.add_argument("--rsna-median", type=positive_int, metavar="N",
                         help="also time the N radiographs of ../shared/data/rsna-bone-age nearest its median size")
-    parser.add_argument("--threads", type=int, default=2, help="CPU threads (default 2)")
-    parser.add_argument("--repeats", type=int, default=3, help="detections per radiograph (median taken)")
-    parser.add_argument("--batch-size", type=int, default=16, help="GPU batch for the throughput")
+    parser.add_argument("--threads", type=positive_int, default=2, help="CPU threads (default 2)")
+    parser.add_argument("--repeats", type=positive_int, default=3, help="detections per radiograph (median taken)")
+    parser.add_argument("--batch-size", type=positive_int, default=16, help="GPU batch for the throughput")
     parser.add_argument("--gpu", choices=("auto", "yes", "no"), default="auto")
     parser.add_argument("--no-reference", action="store_true", help="skip fasterrcnn_resnet50_fpn")
     parser.add_argument("--json", metavar="FILE", help="also write the measurements as JSON")
@@ -250,13 +252,13 @@ def _repository_root():
 
 def run_command(args):
     from ..core.atomic import atomic_write_text
-    from ..annotations.image_files import is_image_file
+    from ..io.scan import radiograph_files_in
 
     paths = []
     for name in args.images or [_repository_root() / "Testing" / "Data" / "radiographs"]:
         path = Path(name)
         if path.is_dir():
-            paths += sorted(p for p in path.iterdir() if p.is_file() and is_image_file(p))
+            paths += radiograph_files_in(path)
         elif path.is_file():
             paths.append(path)
         else:

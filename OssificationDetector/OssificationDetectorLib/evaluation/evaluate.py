@@ -79,22 +79,33 @@ def evaluate(detections, truths, iou_threshold=IOU_THRESHOLD, score_threshold=SC
     return EvaluationResult(len(truths), curves, counts, settings)
 
 
-def align_by_file(detected_images, truths):
+class EvaluationError(ValueError):
+    """Detections that cannot be compared with the dataset; the message says what to do."""
+
+
+def align_by_file(detected_images, truths, missing="error"):
     """(detections, truths) for evaluate(): per truth image, the boxes of the detected image with the
-    same file (full path, else name). Raises ValueError when an image has no detections entry or was
-    detected at another size, since skipping it would inflate the scores.
+    same file (full path, else name). An image detected at another size is an error (its boxes would be
+    misplaced). An image with no detections entry is an error, or with missing="skip" left out of both
+    lists (detections of part of a dataset evaluate that part); none in common is always an error.
     """
     by_path = {PurePath(d.file).as_posix(): d for d in detected_images}
     by_name = {PurePath(d.file).name: d for d in detected_images}
-    aligned = []
+    aligned, kept = [], []
     for truth in truths:
         found = by_path.get(PurePath(truth.file).as_posix()) or by_name.get(PurePath(truth.file).name)
         if found is None:
-            raise ValueError(f"No detections for {truth.file}: run detection on every image of the dataset.")
+            if missing == "skip":
+                continue
+            raise EvaluationError(f"No detections for {truth.file}: run detection on every image of the dataset.")
         if (found.width, found.height) != (truth.width, truth.height):
-            raise ValueError(
+            raise EvaluationError(
                 f"{truth.file} was detected at {found.width} x {found.height} px but annotated at "
                 f"{truth.width} x {truth.height} px: detect on the dataset's own images."
             )
         aligned.append(found.boxes)
-    return aligned, list(truths)
+        kept.append(truth)
+    if not kept and truths:
+        raise EvaluationError("None of the dataset's images has detections in the detections file (matched by "
+                              "path, then by file name): detect on the dataset's images first.")
+    return aligned, kept

@@ -95,11 +95,13 @@ def cropped(ann, window):
 
 
 def _place_copy(source, target, link):
+    import filecmp
+
+    if target.exists() and filecmp.cmp(source, target, shallow=False):
+        return
     target.parent.mkdir(parents=True, exist_ok=True)
-    if link:
+    if link and not target.exists():
         try:
-            if target.exists():
-                target.unlink()
             os.link(source, target)
             return
         except OSError:
@@ -116,14 +118,9 @@ def _write_crop(source, target, window):
         image.crop(window).save(dst, format="PNG")
 
 
-def write_training_folder(dataset, folder, link=True):
-    """Write imported images as a Pascal VOC folder (Annotations/, JPEGImages/) for training.
-
-    Images with every class annotated are linked (or copied); the others are cropped to their
-    boxes' side of the hand and saved as PNG. Returns (written file names, [(file, reason)] left out).
-    """
-    folder = Path(folder)
-    written, skipped = [], list(getattr(dataset, "skipped", []))
+def _planned(dataset, folder, skipped):
+    """[(source, target, annotation to write, crop window or None)], nothing written yet."""
+    plans = []
     for ann in dataset.images:
         try:
             source = dataset.image_path(ann)
@@ -137,19 +134,68 @@ def write_training_folder(dataset, folder, link=True):
             continue
         name = Path(ann.file).name
         if getattr(ann, "complete", True):
-            target = folder / "JPEGImages" / name
-            _place_copy(source, target, link)
-            out = AnnotatedImage(name, ann.width, ann.height, list(ann.boxes))
-        else:
-            window = crop_window(ann)
-            if window is None:
-                skipped.append((ann.file, "the hand is turned too far to crop away its unannotated part"))
+            plans.append((source, folder / "JPEGImages" / name, AnnotatedImage(name, ann.width, ann.height,
+                                                                                 list(ann.boxes)), None))
+            continue
+        window = crop_window(ann)
+        if window is None:
+            skipped.append((ann.file, "the hand is turned too far to crop away its unannotated part"))
+            continue
+        name = Path(name).with_suffix(".png").name
+        out = cropped(ann, window)
+        out.file = name
+        plans.append((source, folder / "JPEGImages" / name, out, window))
+    return plans
+
+
+def _clashes(plans, folder):
+    """The planned images whose annotation or image file already in `folder` differs from the new one."""
+    import filecmp
+
+    from ..annotations.datasets import existing_images
+    from ..annotations.merge import image_key, same_boxes
+
+    there = existing_images(folder, "voc")
+    clashes = []
+    for source, target, out, window in plans:
+        old = there.get(image_key(out.file, "voc"))
+        xml = folder / "Annotations" / Path(out.file).with_suffix(".xml")
+        if old is not None or xml.exists():
+            if old is None or not same_boxes(old, out):
+                clashes.append(out.file)
                 continue
-            name = Path(name).with_suffix(".png").name
-            target = folder / "JPEGImages" / name
+        if target.exists() and window is None and not filecmp.cmp(source, target, shallow=False):
+            clashes.append(out.file)
+        elif target.exists() and window is not None and old is None:
+            clashes.append(out.file)
+    return clashes
+
+
+def write_training_folder(dataset, folder, link=True, overwrite=False):
+    """Write imported images as a Pascal VOC folder (Annotations/, JPEGImages/) for training.
+
+    Images with every class annotated are linked (or copied); the others are cropped to their
+    boxes' side of the hand and saved as PNG. Annotations and images already in the folder are never
+    replaced by different ones unless overwrite: a clash stops the import before anything is written.
+    Returns (written file names, [(file, reason)] left out).
+    """
+    folder = Path(folder)
+    if folder.exists() and not folder.is_dir():
+        raise AnnotationImportError(f"{folder} is a file: give a folder to write the training data into.")
+    skipped = list(getattr(dataset, "skipped", []))
+    plans = _planned(dataset, folder, skipped)
+    clashes = [] if overwrite else _clashes(plans, folder)
+    if clashes:
+        shown = ", ".join(clashes[:3]) + (f" and {len(clashes) - 3} more" if len(clashes) > 3 else "")
+        raise AnnotationImportError(
+            f"{folder} already holds other annotations or images for {len(clashes)} of these images ({shown}): "
+            "nothing was written. Add --overwrite to replace them, or import into an empty folder.")
+    written = []
+    for source, target, out, window in plans:
+        if window is None:
+            _place_copy(source, target, link)
+        else:
             _write_crop(source, target, window)
-            out = cropped(ann, window)
-            out.file = name
-        write_voc(out, folder / "Annotations" / Path(name).with_suffix(".xml"), image_path=target)
-        written.append(name)
+        write_voc(out, folder / "Annotations" / Path(out.file).with_suffix(".xml"), image_path=target)
+        written.append(out.file)
     return written, skipped

@@ -10,7 +10,6 @@ from pathlib import Path
 import numpy as np
 
 from ..core.atomic import atomic_writer
-from .dicom_reader import looks_like_dicom, read_dicom
 from .radiograph import (  # noqa: F401  (re-exported: this module is the public entry point)
     MAX_PIXELS, MAX_SIDE, SUPPORTED_FORMATS, NotAnImageError, Radiograph, RadiographError,
     radiograph_from_array,
@@ -45,6 +44,8 @@ def read_radiograph(path) -> Radiograph:
     with open(path, "rb") as f:
         head = f.read(512)
     name = path.name.lower()
+    from .dicom_reader import looks_like_dicom, read_dicom  # here: pydicom costs start-up time (a quick refusal must not)
+
     if looks_like_dicom(path):
         return read_dicom(path)
     if head.startswith(_PILLOW_SIGNATURES):

@@ -1,8 +1,11 @@
 """Model files: weights plus JSON metadata, loaded safely and checked.
 
 A model file is a `torch.save`d dict of plain types only: {"format", "format_version",
-"metadata" (a JSON string), "state_dict" (tensors)}. It loads with `weights_only=True`, so a
-file cannot run code. Its sha256 (of the whole file) is what the model registry records.
+"metadata" (a JSON string), "state_dict" (tensors), "weights_sha256"}. It loads with
+`weights_only=True`, so a file cannot run code. "weights_sha256" (format 2) is a checksum of the
+weights themselves (names, dtypes, shapes and bytes), checked at every load, by path or by name.
+Format 1 files (the bundled default model among them) carry none: they load only as registered
+models (by name or by the registered file's path), whose whole-file sha256 the registry records.
 """
 import datetime
 import hashlib
@@ -14,7 +17,7 @@ from ..core.atomic import atomic_write_bytes
 from ..core.taxonomy import CLASSES
 
 FORMAT = "ossification-detector-model"
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
 
 
 class ModelFileError(ValueError):
@@ -26,6 +29,21 @@ def file_sha256(path):
     with open(path, "rb") as stream:
         for chunk in iter(lambda: stream.read(1 << 20), b""):
             digest.update(chunk)
+    return digest.hexdigest()
+
+
+def weights_sha256(state_dict):
+    """sha256 of a state dict: each tensor's name, dtype, shape and bytes, in name order."""
+    import torch
+
+    digest = hashlib.sha256()
+    for name in sorted(state_dict):
+        tensor = state_dict[name]
+        if not isinstance(tensor, torch.Tensor):
+            raise ModelFileError(f"the weight {name!r} is not a tensor")
+        tensor = tensor.detach().cpu().contiguous()
+        digest.update(f"{name}\0{tensor.dtype}\0{tuple(tensor.shape)}\0".encode())
+        digest.update(tensor.reshape(-1).view(torch.uint8).numpy().tobytes())
     return digest.hexdigest()
 
 
@@ -53,7 +71,8 @@ def save_model(path, model, metadata):
     metadata.setdefault("format_version", FORMAT_VERSION)
     state = {k: v.detach().cpu().contiguous() for k, v in model.state_dict().items()}
     payload = {"format": FORMAT, "format_version": FORMAT_VERSION,
-               "metadata": json.dumps(metadata, sort_keys=True), "state_dict": state}
+               "metadata": json.dumps(metadata, sort_keys=True), "state_dict": state,
+               "weights_sha256": weights_sha256(state)}
     buffer = io.BytesIO()
     torch.save(payload, buffer)
     data = buffer.getvalue()
@@ -61,39 +80,65 @@ def save_model(path, model, metadata):
     return hashlib.sha256(data).hexdigest()
 
 
-def read_model_file(path, sha256=None):
-    """(state_dict, metadata) of a model file, checked; raises ModelFileError."""
-    import pickle
-    import zipfile
+def _load_payload(path):
+    """torch.load with weights_only; any failure is one line that never suggests an unsafe load."""
+    import warnings
 
     import torch
 
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # torch's remarks on pickle protocols are not the user's business
+            return torch.load(path, map_location="cpu", weights_only=True)
+    except Exception:  # torch raises many kinds; its messages advise weights_only=False, which would run code
+        raise ModelFileError(f"{path} is not an OssificationDetector model file (damaged, truncated, or another "
+                             "kind of file); nothing in it was run. Give a model file trained with "
+                             "`ossification-detector train`, or a registered model name.") from None
+
+
+def read_model_file(path, sha256=None, trust_unverified=False):
+    """(state_dict, metadata) of a model file, checked; raises ModelFileError.
+
+    sha256: the whole file's checksum the registry records (registry.resolve_model gives it for a
+    registered file, by name or by path). A format 1 file (no weights checksum) is refused without it,
+    unless trust_unverified (registering a file by hand).
+    """
     path = Path(path)
     if not path.is_file():
         raise ModelFileError(f"Model file {path} does not exist: give the path of a .pt model file "
                              "or the name of a registered model (see `ossification-detector models`).")
+    actual = None
     if sha256 is not None:
         actual = file_sha256(path)
         if actual.lower() != str(sha256).lower():
             raise ModelFileError(
                 f"Model file {path} does not match its registered checksum (sha256 {actual[:12]}..., "
-                f"expected {str(sha256)[:12]}...): it was changed or damaged. Download or copy it again.")
-    try:
-        payload = torch.load(path, map_location="cpu", weights_only=True)
-    except (pickle.UnpicklingError, zipfile.BadZipFile, RuntimeError, EOFError, ValueError, OSError) as error:
-        raise ModelFileError(f"{path} is not a readable OssificationDetector model file (truncated, damaged, "
-                             f"or another kind of file): {str(error).splitlines()[0] if str(error) else error!r}"
-                             ) from error
-    if not (isinstance(payload, dict) and payload.get("format") == FORMAT and "state_dict" in payload):
+                f"expected {str(sha256)[:12]}...): it was changed or damaged (or replaced by another model). "
+                "Copy it again, or register the new file (`ossification-detector models --add NAME FILE "
+                "--overwrite`).")
+    payload = _load_payload(path)
+    if not (isinstance(payload, dict) and payload.get("format") == FORMAT and isinstance(payload.get("state_dict"), dict)):
         raise ModelFileError(f"{path} is a PyTorch file but not an OssificationDetector model "
                              "(no model metadata in it). Train one with `ossification-detector train`.")
-    if int(payload.get("format_version", 0)) > FORMAT_VERSION:
+    version = payload.get("format_version", 0)
+    if not isinstance(version, int) or version > FORMAT_VERSION:
         raise ModelFileError(f"{path} was written by a newer OssificationDetector (model format "
-                             f"{payload['format_version']}); update OssificationDetector to load it.")
+                             f"{version}); update OssificationDetector to load it.")
+    recorded = payload.get("weights_sha256")
+    if recorded is not None:
+        if weights_sha256(payload["state_dict"]) != recorded:
+            raise ModelFileError(f"The weights in {path} do not match the checksum stored with them: the file "
+                                 "was changed or damaged. Copy it again or train it again.")
+    elif not trust_unverified and actual is None:
+        raise ModelFileError(f"{path} is an older model file without a checksum of its weights and is not a "
+                             "registered model, so it cannot be verified. If you trust it, register it: "
+                             f"`ossification-detector models --add NAME {path}`.")
     try:
         metadata = json.loads(payload["metadata"])
-    except (TypeError, ValueError) as error:
+    except (TypeError, ValueError, KeyError) as error:
         raise ModelFileError(f"The metadata of model file {path} is damaged: {error}") from error
+    if not isinstance(metadata, dict):
+        raise ModelFileError(f"The metadata of model file {path} is damaged: not a JSON object.")
     check_classes(metadata, path)
     return payload["state_dict"], metadata
 
@@ -123,7 +168,7 @@ def load_model(path, sha256=None):
         raise ModelFileError(f"{path}: {error}") from error
     try:
         model.load_state_dict(state)
-    except RuntimeError as error:
+    except (RuntimeError, TypeError, ValueError) as error:
         raise ModelFileError(f"The weights in {path} do not fit the {architecture} architecture "
                              f"(damaged or edited file): {str(error).splitlines()[0]}") from error
     model.eval()

@@ -165,7 +165,8 @@ def export_reviewed(scene, volume_node, folder, name=None, source=None, dicom_fi
 
     images/<name>.png (lossless: 16-bit when the values need more than 8 bits), Annotations/<name>.xml
     (Pascal VOC) and annotations.json (COCO; the other images already there are kept). A name that
-    holds a different image is never overwritten (AnnotationConflictError). Returns the StoredImage.
+    holds a different image, or this radiograph already annotated with other boxes, is never
+    overwritten (AnnotationConflictError). Returns the StoredImage.
     """
     from ..annotations.dataset_store import save_radiograph_annotations
 
@@ -175,4 +176,5 @@ def export_reviewed(scene, volume_node, folder, name=None, source=None, dicom_fi
             f"No accepted boxes on {volume_node.GetName()!r}: accept the correct detections first."
         )
     return save_radiograph_annotations(folder, name or volume_node.GetName(),
-                                       radiograph_from_volume(volume_node, dicom_file), accepted, source=source)
+                                       radiograph_from_volume(volume_node, dicom_file), accepted, source=source,
+                                       replace_boxes=False)

@@ -70,9 +70,12 @@ def pseudo_label(detector, image_paths, min_score=DEFAULT_MIN_SCORE, progress=No
 
 def write_pseudo_label_folder(kept, rejected, folder, link=True):
     """A VOC folder (Annotations/, JPEGImages/ hard-linked where possible) plus rejected.txt
-    ("path<TAB>reason" per line). Returns the saved Dataset."""
+    ("path<TAB>reason" per line). An image the folder already annotates differently (a person's
+    annotation, or an earlier run's) keeps that annotation; those are the returned Dataset's `kept`
+    and are listed in rejected.txt too. Returns the saved Dataset."""
     folder = Path(folder)
-    dataset = save_dataset(Dataset(folder, list(kept), "voc"), folder, "voc", link=link)
+    dataset = save_dataset(Dataset(folder, list(kept), "voc"), folder, "voc", link=link, existing="keep")
+    rejected = list(rejected) + [(path, reason) for path, reason in dataset.kept]
     folder.mkdir(parents=True, exist_ok=True)
     atomic_write_text(folder / REJECTED_FILE, "".join(f"{path}\t{reason}\n" for path, reason in rejected))
     return dataset
@@ -122,13 +125,17 @@ def run_command(args, files, say):
         from tqdm import tqdm
 
         bar = tqdm(total=len(files), desc="pseudo-label", unit="image", dynamic_ncols=True)
-    kept, rejected = pseudo_label(detector, files, args.min_score,
-                                  progress=(lambda done, total: bar.update(1)) if bar else None)
-    if bar:
-        bar.close()
-    write_pseudo_label_folder(kept, rejected, args.output, link=not args.copy)
-    say(f"{args.output}: {len(kept)} of {len(files)} radiographs kept as pseudo-labels, {len(rejected)} rejected "
-        f"(reasons in {Path(args.output) / REJECTED_FILE})")
+    try:
+        kept, rejected = pseudo_label(detector, files, args.min_score,
+                                      progress=(lambda done, total: bar.update(1)) if bar else None)
+    finally:  # an error's line then starts below the bar, not on it
+        if bar:
+            bar.close()
+    saved = write_pseudo_label_folder(kept, rejected, args.output, link=not args.copy)
+    say(f"{args.output}: {len(saved.images)} of {len(files)} radiographs written as pseudo-labels, {len(rejected)} "
+        f"rejected (reasons in {Path(args.output) / REJECTED_FILE})")
+    if saved.kept:
+        say(f"  {len(saved.kept)} already annotated in {args.output}: their annotations are kept as they were")
     for kind, count in reason_counts(rejected).items():
         say(f"  {count} x {kind}")
     return 0

@@ -4,9 +4,14 @@ Recipe: SGD (momentum 0.9, weight decay 1e-4), linear warm-up then cosine decay 
 learning rate per iteration, multi-scale training (a random short side per batch around
 min_size), radiograph augmentation (augment.py), batch norm frozen. The training state
 (weights, optimizer, iteration, torch's random state) is written to OUTPUT.train-state.pt at the
-end of every epoch and when cancelled; `resume=True` continues from it and, with the same
-config, ends with the same weights as an uninterrupted run. At the end the model is evaluated
-on the validation images and written to OUTPUT with the metrics in its metadata.
+end of every epoch and when cancelled (the stop file, or Ctrl-C: the run stops at the end of the
+iteration under way); `resume=True` continues from it and, with the same config, ends with the same
+weights as an uninterrupted run. At the end the model is evaluated on the validation images and
+written to OUTPUT with the metrics in its metadata.
+
+What is on disk is never lost or misused (check_run, before any work): resume needs a state; a state
+of an unfinished run is deleted only by restart=True; an existing OUTPUT, or a registered model's
+file, is replaced only with overwrite=True (a bundled model's file never).
 """
 import math
 import time
@@ -48,6 +53,8 @@ class TrainConfig:
     device: str = "auto"
     threads: Optional[int] = None
     resume: bool = False
+    restart: bool = False  # delete the state of an earlier, unfinished run and start afresh
+    overwrite: bool = False  # replace an existing OUTPUT (a user model's file too: its checksum is updated)
     eval_every: int = 1  # epochs between validation mAPs (0: only at the end)
     augment: AugmentConfig = field(default_factory=AugmentConfig)
     name: Optional[str] = None
@@ -74,7 +81,7 @@ class TrainConfig:
 
 @dataclass
 class TrainResult:
-    status: str  # "finished" or "cancelled"
+    status: str  # "finished", "cancelled" (stop file) or "interrupted" (Ctrl-C); both of the latter resumable
     output: Optional[str]
     state_file: str
     iteration: int
@@ -86,6 +93,39 @@ class TrainResult:
 def state_path_for(output):
     output = Path(output)
     return output.with_name(output.name + ".train-state.pt")
+
+
+def check_run(config):
+    """Refuse, before any work, a run that would lose or misuse what is on disk (see the module's text)."""
+    from ..model.registry import bundled_models_dir, registered_names_of
+
+    output = Path(config.output)
+    state_file = state_path_for(output)
+    if output.is_dir():
+        raise TrainingError(f"--output {output} is a folder: give the model file to write, such as "
+                            f"{output / 'my-model.pt'}.")
+    if config.resume and config.restart:
+        raise TrainingError("Give --resume (continue the saved run) or --restart (start afresh), not both.")
+    if config.resume and not state_file.is_file():
+        raise TrainingError(f"Nothing to resume: there is no saved state {state_file} (it is written at the end of "
+                            "each epoch and at Ctrl-C). Start without --resume.")
+    if state_file.is_file() and not (config.resume or config.restart):
+        raise TrainingError(f"{state_file} holds an unfinished run for {output.name}: add --resume to continue it, "
+                            "or --restart to start afresh (the saved state is then deleted).")
+    names = registered_names_of(output) if output.exists() else []
+    bundled = bundled_models_dir().resolve()
+    if output.exists() and bundled in output.resolve().parents:
+        raise TrainingError(f"{output} is a bundled model's file: it is never replaced. Choose another --output.")
+    if output.exists() and not config.overwrite:
+        what = f"the file of the registered model {', '.join(map(repr, names))}" if names else "a model file"
+        raise TrainingError(f"{output} exists ({what}): add --overwrite to replace it, or choose another --output.")
+    if config.base:
+        from ..model.registry import resolve_model
+
+        path, _ = resolve_model(config.base)
+        if not path.is_file():
+            raise TrainingError(f"The --base model {path} does not exist: give a model file or a registered name.")
+    return state_file
 
 
 def learning_rate(config, iteration, total):
@@ -125,23 +165,30 @@ def _fingerprint(config, train_items, total):
 
 def train(config: TrainConfig, progress: Optional[Callable[[dict], None]] = None,
           should_stop: Optional[Callable[[], bool]] = None) -> TrainResult:
+    report = progress or (lambda event: None)
+    with _ctrl_c_stops() as interrupted:
+        asked_to_stop = should_stop or (lambda: False)
+        return _train(config, report, lambda: interrupted() or asked_to_stop(), interrupted)
+
+
+def _train(config, report, stop, interrupted):
+    from .training_data import (TrainingImages, class_counts, epoch_order, iterations_per_epoch, load_items,
+                                split_items)
+
+    # What is on disk and the data are checked before torch is imported (seconds) and the model built.
+    output = Path(config.output)
+    state_file = check_run(config)
+    items, dataset_summary = load_items(config.datasets)
+    train_items, val_items = split_items(items, config.val_list, config.val_fraction, config.seed)
+
     import torch
 
     from ..model.devices import limit_cpu_threads, mixed_precision_dtype, resolve_device
     from ..model.architectures import autocast_backbone, set_train_sizes
-    from .training_data import (TrainingImages, class_counts, epoch_order, iterations_per_epoch, load_items,
-                                split_items)
 
-    report = progress or (lambda event: None)
-    stop = should_stop or (lambda: False)
     device = resolve_device(config.device)
     if device.type == "cpu":
         limit_cpu_threads(config.threads)
-    output = Path(config.output)
-    state_file = state_path_for(output)
-
-    items, dataset_summary = load_items(config.datasets)
-    train_items, val_items = split_items(items, config.val_list, config.val_fraction, config.seed)
     sizes = config.train_sizes()
     train_set = TrainingImages(train_items, max(sizes), config.max_size, config.augment, config.seed)
     per_epoch = iterations_per_epoch(len(train_set), config.batch_size)
@@ -157,6 +204,8 @@ def train(config: TrainConfig, progress: Optional[Callable[[dict], None]] = None
                                 weight_decay=config.weight_decay)
 
     start, val_map = 0, None
+    if config.restart and state_file.is_file():
+        state_file.unlink()
     if config.resume and state_file.is_file():
         start, val_map = _restore(state_file, model, optimizer, fingerprint, device)
         report({"event": "resumed", "iteration": start, "total": total, "state_file": str(state_file)})
@@ -203,8 +252,9 @@ def train(config: TrainConfig, progress: Optional[Callable[[dict], None]] = None
             report({**event, "event": "epoch", "val_map": val_map})
         if iteration + 1 < total and stop():
             save_state(iteration + 1)
+            status = "interrupted" if interrupted() else "cancelled"
             report({"event": "cancelled", "iteration": iteration + 1, "total": total, "state_file": str(state_file)})
-            return TrainResult("cancelled", None, str(state_file), iteration + 1, total)
+            return TrainResult(status, None, str(state_file), iteration + 1, total)
 
     metrics = _final_metrics(model, val_items, device, config)
     metadata = _metadata(config, architecture, origin, dataset_summary, train_items, val_items, total,
@@ -213,12 +263,50 @@ def train(config: TrainConfig, progress: Optional[Callable[[dict], None]] = None
 
     model.eval()
     set_train_sizes(model, (config.min_size,))
+    if not all(bool(torch.isfinite(p).all()) for p in model.state_dict().values() if p.is_floating_point()):
+        raise TrainingError(f"The weights became NaN or infinite: lower the learning rate (now {config.lr}); "
+                            f"{output} was not written.")
     sha256 = save_model(output, model.cpu(), metadata)
+    if config.overwrite:
+        from ..model.registry import refresh_user_models_of
+
+        refresh_user_models_of(output)
     if state_file.exists():
         state_file.unlink()
     report({"event": "finished", "iteration": total, "total": total, "output": str(output), "sha256": sha256,
             "val_map": (metrics or {}).get("mAP"), "metrics": metrics})
     return TrainResult("finished", str(output), str(state_file), total, total, sha256, metrics)
+
+
+class _ctrl_c_stops:
+    """While training in the main thread, the first Ctrl-C asks the run to stop at the end of the
+    iteration under way (saving its state); a second one interrupts at once."""
+
+    def __init__(self):
+        self.pressed = False
+        self.previous = None
+
+    def __enter__(self):
+        import signal
+        import threading
+
+        if threading.current_thread() is threading.main_thread():
+            self.previous = signal.getsignal(signal.SIGINT)
+
+            def handler(signum, frame):
+                if self.pressed:
+                    raise KeyboardInterrupt
+                self.pressed = True
+
+            signal.signal(signal.SIGINT, handler)
+        return lambda: self.pressed
+
+    def __exit__(self, *exc):
+        import signal
+
+        if self.previous is not None:
+            signal.signal(signal.SIGINT, self.previous)
+        return False
 
 
 def _save_state(path, model, optimizer, iteration, fingerprint, val_map, device):
