@@ -54,9 +54,20 @@ def make_dataset(pixels, kind="CR", photometric="MONOCHROME2", bits_stored=None,
     return ds
 
 
+def save_dicom(ds, path, part10=True):
+    """Save with pydicom 3 (enforce_file_format) or 2 (write_like_original), as Slicer 5.12 and 5.10 bundle;
+    part10=False writes what the dataset holds only (no preamble, no "DICM"), as some old systems did."""
+    try:
+        ds.save_as(path, enforce_file_format=part10)
+    except TypeError:  # pydicom 2.x
+        if not hasattr(ds, "is_little_endian"):
+            ds.is_little_endian, ds.is_implicit_VR = True, False
+        ds.save_as(path, write_like_original=not part10)
+
+
 def write_dicom(path, pixels, **kwargs):
     """make_dataset(...) saved as a DICOM Part 10 file; returns the path."""
-    make_dataset(pixels, **kwargs).save_as(path, enforce_file_format=True)
+    save_dicom(make_dataset(pixels, **kwargs), path)
     return path
 
 
@@ -66,7 +77,7 @@ def write_encapsulated(path, ds, frame_bytes, transfer_syntax):
     ds.PixelData = encapsulate([frame_bytes])
     ds["PixelData"].VR = "OB"
     ds["PixelData"].is_undefined_length = True
-    ds.save_as(path, enforce_file_format=True)
+    save_dicom(ds, path)
     return path
 
 

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 from pydicom import uid
 
-from dicom_factory import gdcm_jpeg_lossless, make_dataset, pillow_encoded, write_encapsulated
+from dicom_factory import gdcm_jpeg_lossless, make_dataset, pillow_encoded, save_dicom, write_encapsulated
 from OssificationDetectorLib.io.images import RadiographError, read_radiograph
 
 RAMP12 = (np.arange(24 * 32).reshape(24, 32) * 5).astype(np.uint16)
@@ -15,14 +15,14 @@ PIPELINE = dict(kind="DX", photometric="MONOCHROME1", RescaleSlope="2", RescaleI
 
 def uncompressed(tmp_path, pixels, **attributes):
     path = tmp_path / "plain.dcm"
-    make_dataset(pixels, **attributes).save_as(path, enforce_file_format=True)
+    save_dicom(make_dataset(pixels, **attributes), path)
     return read_radiograph(path).pixels
 
 
 def test_rle_lossless(tmp_path):
     ds = make_dataset(RAMP12, bits_stored=12, **PIPELINE)
     ds.compress(uid.RLELossless)
-    ds.save_as(tmp_path / "rle.dcm", enforce_file_format=True)
+    save_dicom(ds, tmp_path / "rle.dcm")
     radiograph = read_radiograph(tmp_path / "rle.dcm")
     assert radiograph.metadata["transfer_syntax"] == "RLE Lossless"
     np.testing.assert_array_equal(radiograph.pixels,
