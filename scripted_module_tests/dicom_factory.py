@@ -60,9 +60,24 @@ def save_dicom(ds, path, part10=True):
     try:
         ds.save_as(path, enforce_file_format=part10)
     except TypeError:  # pydicom 2.x
-        if not hasattr(ds, "is_little_endian"):
+        if getattr(ds, "is_little_endian", None) is None:
             ds.is_little_endian, ds.is_implicit_VR = True, False
-        ds.save_as(path, write_like_original=not part10)
+        try:
+            ds.save_as(path, write_like_original=not part10)
+        except ValueError:  # a transfer syntax newer than pydicom 2 (HTJ2K): written piece by piece
+            _write_part10_explicit_little(ds, path)
+
+
+def _write_part10_explicit_little(ds, path):
+    from pydicom.filebase import DicomFileLike
+    from pydicom.filewriter import write_dataset, write_file_meta_info
+
+    with open(path, "wb") as stream:
+        stream.write(b"\0" * 128 + b"DICM")
+        out = DicomFileLike(stream)
+        write_file_meta_info(out, ds.file_meta, enforce_standard=True)
+        out.is_little_endian, out.is_implicit_VR = True, False
+        write_dataset(out, ds)
 
 
 def write_dicom(path, pixels, **kwargs):
@@ -102,5 +117,8 @@ def gdcm_jpeg_lossless(pixels, folder):
     writer.SetCompressor("JPEG")
     writer.Execute(sitk.GetImageFromArray(pixels))
     written = pydicom.dcmread(path)
-    frames = list(pydicom.encaps.generate_frames(written.PixelData, number_of_frames=1))
+    if hasattr(pydicom.encaps, "generate_frames"):
+        frames = list(pydicom.encaps.generate_frames(written.PixelData, number_of_frames=1))
+    else:  # pydicom 2.x (Slicer 5.10)
+        frames = list(pydicom.encaps.generate_pixel_data_frame(written.PixelData, 1))
     return frames[0], written.file_meta.TransferSyntaxUID
