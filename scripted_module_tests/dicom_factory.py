@@ -54,9 +54,35 @@ def make_dataset(pixels, kind="CR", photometric="MONOCHROME2", bits_stored=None,
     return ds
 
 
+def save_dicom(ds, path, part10=True):
+    """Save with pydicom 3 (enforce_file_format) or 2 (write_like_original), as Slicer 5.12 and 5.10 bundle;
+    part10=False writes what the dataset holds only (no preamble, no "DICM"), as some old systems did."""
+    try:
+        ds.save_as(path, enforce_file_format=part10)
+    except TypeError:  # pydicom 2.x
+        if getattr(ds, "is_little_endian", None) is None:
+            ds.is_little_endian, ds.is_implicit_VR = True, False
+        try:
+            ds.save_as(path, write_like_original=not part10)
+        except ValueError:  # a transfer syntax newer than pydicom 2 (HTJ2K): written piece by piece
+            _write_part10_explicit_little(ds, path)
+
+
+def _write_part10_explicit_little(ds, path):
+    from pydicom.filebase import DicomFileLike
+    from pydicom.filewriter import write_dataset, write_file_meta_info
+
+    with open(path, "wb") as stream:
+        stream.write(b"\0" * 128 + b"DICM")
+        out = DicomFileLike(stream)
+        write_file_meta_info(out, ds.file_meta, enforce_standard=True)
+        out.is_little_endian, out.is_implicit_VR = True, False
+        write_dataset(out, ds)
+
+
 def write_dicom(path, pixels, **kwargs):
     """make_dataset(...) saved as a DICOM Part 10 file; returns the path."""
-    make_dataset(pixels, **kwargs).save_as(path, enforce_file_format=True)
+    save_dicom(make_dataset(pixels, **kwargs), path)
     return path
 
 
@@ -66,7 +92,7 @@ def write_encapsulated(path, ds, frame_bytes, transfer_syntax):
     ds.PixelData = encapsulate([frame_bytes])
     ds["PixelData"].VR = "OB"
     ds["PixelData"].is_undefined_length = True
-    ds.save_as(path, enforce_file_format=True)
+    save_dicom(ds, path)
     return path
 
 
@@ -91,5 +117,8 @@ def gdcm_jpeg_lossless(pixels, folder):
     writer.SetCompressor("JPEG")
     writer.Execute(sitk.GetImageFromArray(pixels))
     written = pydicom.dcmread(path)
-    frames = list(pydicom.encaps.generate_frames(written.PixelData, number_of_frames=1))
+    if hasattr(pydicom.encaps, "generate_frames"):
+        frames = list(pydicom.encaps.generate_frames(written.PixelData, number_of_frames=1))
+    else:  # pydicom 2.x (Slicer 5.10)
+        frames = list(pydicom.encaps.generate_pixel_data_frame(written.PixelData, 1))
     return frames[0], written.file_meta.TransferSyntaxUID

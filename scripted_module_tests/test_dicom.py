@@ -3,7 +3,7 @@ import numpy as np
 import pytest
 from pydicom.dataset import Dataset
 
-from dicom_factory import make_dataset, write_dicom
+from dicom_factory import make_dataset, save_dicom, write_dicom
 from OssificationDetectorLib.io.images import RadiographError, read_radiograph
 
 RAMP12 = (np.arange(24 * 32).reshape(24, 32) * 5).astype(np.uint16)  # 0..3835, 12-bit
@@ -139,7 +139,7 @@ def test_rgb_dicom_becomes_luminance(tmp_path):
     ds = make_dataset(rgb[..., 0])
     ds.SamplesPerPixel, ds.PhotometricInterpretation, ds.PlanarConfiguration = 3, "RGB", 0
     ds.PixelData = rgb.tobytes()
-    ds.save_as(tmp_path / "rgb.dcm", enforce_file_format=True)
+    save_dicom(ds, tmp_path / "rgb.dcm")
     expected = 0.299 * (RAMP12 // 16) + 0.587 * 100 + 0.114 * 7
     np.testing.assert_allclose(read_radiograph(tmp_path / "rgb.dcm").pixels, expected, rtol=1e-6)
 
@@ -147,7 +147,7 @@ def test_rgb_dicom_becomes_luminance(tmp_path):
 def test_dicom_without_preamble_is_read_by_suffix_or_without_suffix(tmp_path):
     ds = make_dataset(RAMP12)
     for name in ("old.dcm", "IM0001", "1.2.840.1234"):
-        ds.save_as(tmp_path / name, enforce_file_format=False)  # no preamble, no "DICM"
+        save_dicom(ds, tmp_path / name, part10=False)  # no preamble, no "DICM"
         np.testing.assert_array_equal(read_radiograph(tmp_path / name).pixels, RAMP12)
 
 
@@ -176,7 +176,7 @@ def test_dicom_without_pixels(tmp_path):
     ds = make_dataset(RAMP12)
     for keyword in ("PixelData", "Rows", "Columns", "BitsAllocated", "BitsStored", "HighBit"):
         delattr(ds, keyword)  # like a structured report: no image at all
-    ds.save_as(tmp_path / "report.dcm", enforce_file_format=True)
+    save_dicom(ds, tmp_path / "report.dcm")
     with pytest.raises(RadiographError, match="holds no pixel data"):
         read_radiograph(tmp_path / "report.dcm")
 
@@ -184,7 +184,7 @@ def test_dicom_without_pixels(tmp_path):
 def test_huge_dicom_is_refused_before_decoding(tmp_path):
     ds = make_dataset(RAMP12)
     ds.Rows, ds.Columns = 30000, 30000  # the header claims 1.8 GB of pixels
-    ds.save_as(tmp_path / "huge.dcm", enforce_file_format=True)
+    save_dicom(ds, tmp_path / "huge.dcm")
     with pytest.raises(RadiographError, match="too large.*30000 x 30000"):
         read_radiograph(tmp_path / "huge.dcm")
 

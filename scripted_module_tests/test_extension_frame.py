@@ -25,6 +25,10 @@ def module_cmake():
     return (MODULE_DIR / "CMakeLists.txt").read_text(encoding="utf-8")
 
 
+def bundled_registry():
+    return json.loads((MODULE_DIR / "Resources" / "Models" / "models.json").read_text(encoding="utf-8"))["models"]
+
+
 def top_cmake():
     return (REPO / "CMakeLists.txt").read_text(encoding="utf-8")
 
@@ -42,8 +46,9 @@ def test_cmake_lists_every_python_file_of_the_module():
 
 def test_cmake_lists_every_resource():
     listed = set(cmake_set(module_cmake(), "MODULE_PYTHON_RESOURCES"))
+    published = {f"Resources/Models/{m['file']}" for m in bundled_registry() if m.get("url")}  # downloaded
     on_disk = {str(p.relative_to(MODULE_DIR)) for p in (MODULE_DIR / "Resources").rglob("*")
-               if p.is_file() and not p.name.startswith(".")}  # hidden: temporary files of atomic writes
+               if p.is_file() and not p.name.startswith(".")} - published  # hidden: atomic writes' temporaries
     assert not on_disk - listed, f"add to MODULE_PYTHON_RESOURCES: {sorted(on_disk - listed)}"
     assert not listed - on_disk, f"listed in CMake but not on disk: {sorted(listed - on_disk)}"
     for required in ("Resources/UI/OssificationDetector.ui", "Resources/Icons/OssificationDetector.png"):

@@ -23,7 +23,7 @@ from OssificationDetectorLib.mrml.bridge import box_from_roi, radiograph_from_vo
 from OssificationDetectorTesting.volumes import make_volume
 
 from conftest import SAMPLES
-from dicom_factory import make_dataset
+from dicom_factory import make_dataset, save_dicom
 from mrml_fixtures import new_scene
 from test_mrml_detect import random_detector  # noqa: F401  (the module's random-weights Detector)
 
@@ -58,7 +58,7 @@ def write_monochrome1(folder, bright_bone, voi_lut=False):
     if voi_lut:
         ds.VOILUTSequence = gamma_voi_lut()
     path = folder / f"cr-{'voi-lut' if voi_lut else 'window'}.dcm"
-    ds.save_as(path, enforce_file_format=True)
+    save_dicom(ds, path)
     return path, str(ds.SOPInstanceUID)
 
 

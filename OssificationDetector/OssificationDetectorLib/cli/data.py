@@ -38,6 +38,12 @@ def cmd_import(args):
 def cmd_models(args):
     from ..model.registry import list_models, register_user_model, unregister_user_model
 
+    if args.fetch:
+        from ..model.published import fetch_model
+
+        path = fetch_model(args.fetch)
+        print(f"{args.fetch!r} is at {path} (sha256 checked)")
+        return 0
     if args.remove:
         entry = unregister_user_model(args.remove)
         print(f"Removed the user model {args.remove!r} from the registry (its file {entry.get('file')} is kept).")
@@ -57,6 +63,8 @@ def cmd_models(args):
         print("No models registered.")
     for entry in models:
         where = entry.get("path") or entry.get("file")
+        if entry.get("url") and not Path(entry["path"]).is_file():
+            where = f"not downloaded yet (models --fetch {entry['name']})"
         print(f"{entry['name']:<24} {entry.get('architecture', '?'):<24} {entry.get('source', '')}: {where}")
         if entry.get("description"):
             print(f"    {entry['description']}")

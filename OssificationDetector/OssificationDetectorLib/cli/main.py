@@ -8,7 +8,7 @@
   benchmark [IMAGE_OR_FOLDER...] [--model NAME_OR_PATH]
   pseudo-label IMAGE_OR_FOLDER... --output FOLDER [--model NAME_OR_PATH] [--min-score 0.7]
   dicom-report REVIEW IMAGE.dcm --output FOLDER [--gsps]   (and detect ... --dicom-sr FOLDER [--gsps])
-  models [--add NAME FILE | --remove NAME]
+  models [--add NAME FILE | --remove NAME | --fetch NAME]
 
 User errors print one line starting with "error:" and exit with status 2; no traceback. Arguments,
 inputs and outputs are checked before torch is imported (preflight.py). The exit statuses are the
@@ -178,6 +178,8 @@ def parser():
     p.add_argument("--remove", metavar="NAME", help="unregister a user model (its file is kept)")
     p.add_argument("--add", nargs=2, metavar=("NAME", "FILE"), help="register a model file under a name")
     p.add_argument("--overwrite", action="store_true", help="with --add: replace a user model of that name")
+    p.add_argument("--fetch", metavar="NAME", help="download a bundled model published as a release file "
+                                                   "(checked against its sha256)")
     p.set_defaults(run=cmd_models)
     return top
 

@@ -44,13 +44,17 @@ def highdicom_fits(highdicom_version, pydicom_version):
         pydicom_version) == LAST_FOR_PYDICOM_2
 
 
+INSTALLED = object()  # HighdicomStatus's default: look the version up
+
+
 class HighdicomStatus:
     """ready: highdicom can be used now. requirement: what to pip-install otherwise (None: nothing fits).
     message: one line for the user."""
 
-    def __init__(self, pydicom_version=None, highdicom_version=None):
+    def __init__(self, pydicom_version=None, highdicom_version=INSTALLED):
+        """Versions of what is installed, unless given; highdicom_version=None: highdicom is not installed."""
         self.pydicom_version = pydicom_version or installed_version("pydicom")
-        self.highdicom_version = highdicom_version if highdicom_version is not None else installed_version("highdicom")
+        self.highdicom_version = installed_version("highdicom") if highdicom_version is INSTALLED else highdicom_version
         self.requirement = requirement_for_pydicom(self.pydicom_version) if self.pydicom_version else None
         self.ready = bool(self.highdicom_version and self.pydicom_version
                           and highdicom_fits(self.highdicom_version, self.pydicom_version))

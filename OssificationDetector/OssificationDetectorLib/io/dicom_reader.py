@@ -112,9 +112,25 @@ def _read_dataset(path, source):
     return ds
 
 
+# Transfer syntaxes newer than pydicom 2 (Slicer 5.10 bundles 2.4.4), which knows neither their names nor
+# that they are compressed.
+_NEWER_SYNTAXES = {
+    "1.2.840.10008.1.2.4.201": "High-Throughput JPEG 2000 Image Compression (Lossless Only)",
+    "1.2.840.10008.1.2.4.202": "High-Throughput JPEG 2000 with RPCL Options Image Compression (Lossless Only)",
+    "1.2.840.10008.1.2.4.203": "High-Throughput JPEG 2000 Image Compression",
+}
+
+
+def _syntax_name(syntax) -> str:
+    return _NEWER_SYNTAXES.get(str(syntax)) or syntax.name
+
+
 def _pydicom_can_decode(syntax) -> bool:
-    if not syntax.is_compressed:
-        return True
+    try:
+        if not syntax.is_compressed:
+            return True
+    except ValueError:  # pydicom 2.x: "UID is not a transfer syntax" for one it does not know
+        return False
     if get_decoder is not None:
         try:
             return get_decoder(syntax).is_available
@@ -139,7 +155,7 @@ def _decode_stored_values(ds, source):
         return _decode_with_simpleitk(ds)
     except Exception as err:
         raise RadiographError(
-            f"{source}: the compression '{syntax.name}' ({syntax}) cannot be decoded by the "
+            f"{source}: the compression '{_syntax_name(syntax)}' ({syntax}) cannot be decoded by the "
             f"installed libraries (pydicom: {_missing_decoders(syntax)}; SimpleITK's GDCM: "
             f"{itk_error_text(err)}). To read it: {_INSTALL_ADVICE}; or convert the file to "
             "an uncompressed DICOM (for example `gdcmconv --raw in.dcm out.dcm`)."

@@ -2,7 +2,8 @@
 
 Bundled: OssificationDetector/Resources/Models/models.json (or the folder named by
 OSSIFICATION_DETECTOR_MODELS): {"models": [{"name", "file", "sha256", "architecture",
-"description", "card"}]}, files relative to that folder. User models (trained with the
+"description", "card"}]}, files relative to that folder; a model published as a release file also has
+"url" (see published.py) and may not be downloaded yet. User models (trained with the
 extension or `ossification-detector train --register`): models.json in OSSIFICATION_DETECTOR_HOME,
 else ~/.ossification-detector, with absolute paths and the sha256 recorded at registration.
 A user model never takes a bundled model's name, and replaces a user model of its name only when
@@ -78,6 +79,8 @@ def resolve_model(name_or_path=DEFAULT_MODEL):
     name = str(name_or_path)
     for entry in list_models():
         if entry["name"] == name:
+            if entry.get("url") and not Path(entry["path"]).is_file():
+                raise RegistryError(not_downloaded_hint(entry))
             return Path(entry["path"]), entry.get("sha256")
     path = Path(name).expanduser()
     if path.suffix or path.exists() or os.sep in name or "/" in name:
@@ -90,6 +93,13 @@ def resolve_model(name_or_path=DEFAULT_MODEL):
     names = ", ".join(e["name"] for e in list_models()) or "none"
     raise RegistryError(f"No model named {name!r} is registered (available: {names}): give a model file "
                         "path or one of those names.")
+
+
+def not_downloaded_hint(entry):
+    """What to do about a published model (models.json "url") whose file is not here yet."""
+    return (f"The model {entry['name']!r} is published as a release file and not downloaded yet: run "
+            f"`ossification-detector models --fetch {entry['name']}` (downloads {entry['url']}, checked "
+            "against its sha256), or install the extension, which brings it.")
 
 
 def bundled_names():
@@ -173,11 +183,13 @@ def _short_metrics(metrics):
     return {"mAP": metrics.get("mAP"), "centre_f1": overall.get("f1")}
 
 
-def register_bundled_model(folder, name, file, sha256, architecture, description="", card=None):
+def register_bundled_model(folder, name, file, sha256, architecture, description="", card=None, url=None):
     """Add (or replace) an entry of a bundled models.json (used when publishing a model)."""
     registry = Path(folder) / REGISTRY_FILE
     entry = {"name": name, "file": str(file), "sha256": sha256, "architecture": architecture,
              "description": description, "card": card}
+    if url:
+        entry["url"] = str(url)
     models = [m for m in _read_registry(registry) if m["name"] != name] + [entry]
     atomic_write_text(registry, json.dumps({"models": models}, indent=2) + "\n")
     return entry
