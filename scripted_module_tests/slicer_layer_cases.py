@@ -31,6 +31,17 @@ def scene(tmp_path):
     del slicer.mrmlScene
 
 
+def _needs_translation_without_app():
+    """Slicer 5.10's slicer.i18n.translate() asks slicer.app (a Qt application) for every text; 5.12's gives
+    the text back when there is none. Checks that translate texts run with 5.12 only."""
+    import slicer.i18n
+
+    try:
+        slicer.i18n.translate("qSlicerAbstractCoreModule", "Quantification")
+    except ImportError:
+        pytest.skip("this Slicer's i18n.translate needs slicer.app (a Qt application): checked with 5.12.3")
+
+
 def _logic():
     from OssificationDetectorGui.logic import OssificationDetectorLogic
 
@@ -106,3 +117,121 @@ def test_a_saved_and_reloaded_scene_keeps_the_parameters(scene, tmp_path, kind):
     assert parameters.inputVolume is not None and parameters.inputVolume.GetName() == "colour"
     assert parameters.inputVolume.IsA("vtkMRMLVectorVolumeNode")
     assert (parameters.threshold, parameters.model, parameters.device) == (0.25, "mine", "cpu")
+
+
+def test_the_logic_runs_on_a_real_scene(scene, tmp_path):
+    from OssificationDetectorLib.core.boxes import Box
+    from OssificationDetectorLib.mrml.bridge import REVIEW
+    from OssificationDetectorLib.mrml.detections import show_detections
+
+    logic = _logic()
+    assert logic.scene is scene and logic.dicomFile(_volumes(scene)[0]) is None  # no DICOM database here
+    volume = make_volume(scene, np.arange(30 * 40, dtype=np.uint16).reshape(30, 40), name="hand")
+    rois = show_detections([Box("DIP", 2, 3, 9, 8, score=0.9), Box("Ulna", 20, 10, 30, 20, score=0.2)],
+                           scene, volume, "known", threshold=0.5)
+    assert logic.detectionNodes(volume) == rois
+    assert logic.applyThreshold(volume, 0.1) == 2 and logic.applyThreshold(volume, 0.5) == 1
+    logic.setReview(rois[:1], "accepted", 0.5)
+    assert rois[0].GetAttribute(REVIEW) == "accepted"
+    written = logic.exportReviewed(volume, tmp_path / "export")
+    assert [b.label for b in written.boxes] == ["DIP"] and (tmp_path / "export" / "annotations.json").is_file()
+    assert logic.clear(volume) == 2 and logic.detectionNodes(volume) == []
+    assert "default" in logic.modelNames()
+
+
+def test_the_module_file_imports_and_describes_itself():
+    """OssificationDetector.py through Slicer's ScriptedLoadableModule; its description filled in on a
+    plain attribute holder (Slicer's parent is a qSlicerScriptedLoadableModule, a Qt object)."""
+    import types
+
+    import OssificationDetector as module_file
+    from slicer.ScriptedLoadableModule import ScriptedLoadableModule, ScriptedLoadableModuleTest
+
+    from OssificationDetectorGui.module_description import describeModule
+
+    assert issubclass(module_file.OssificationDetector, ScriptedLoadableModule)
+    assert issubclass(module_file.OssificationDetectorTest, ScriptedLoadableModuleTest)
+    _needs_translation_without_app()
+    parent = types.SimpleNamespace()
+    describeModule(parent)
+    assert parent.title == "Ossification Detector" and parent.categories == ["Quantification"]
+    assert parent.contributors and not any("contributors" in c.lower() for c in parent.contributors)
+    assert "Koitka S" in parent.helpText and "edited" in parent.helpText
+    assert parent.dependencies == ["Markups", "SampleData"]
+
+
+def test_the_category_is_translated_in_slicer_s_own_context(monkeypatch):
+    """Slicer's modules name their category through translate("qSlicerAbstractCoreModule", ...) (SampleData.py
+    does); a module's own tr() context would make a second, untranslated Quantification category."""
+    import types
+
+    import slicer.i18n
+
+    from OssificationDetectorGui import module_description
+
+    _needs_translation_without_app()
+    contexts = []
+    monkeypatch.setattr(module_description, "translate",
+                        lambda context, text: contexts.append(context) or slicer.i18n.translate(context, text))
+    module_description.describeModule(types.SimpleNamespace())
+    assert contexts == ["qSlicerAbstractCoreModule"]
+    sample_data = Path(os.environ[LAYER_VARIABLE]) / "Modules" / "Scripted" / "SampleData" / "SampleData.py"
+    assert 'translate("qSlicerAbstractCoreModule"' in sample_data.read_text(encoding="utf-8")
+
+
+def test_sample_data_takes_the_sample_with_load_file_types():
+    import inspect
+    import warnings
+
+    import SampleData
+
+    from OssificationDetectorGui.sample_data import sampleDataSource
+
+    source = sampleDataSource()
+    assert "loadFileType" not in source  # deprecated in Slicer's SampleData
+    accepted = inspect.signature(SampleData.SampleDataLogic.registerCustomSampleDataSource).parameters
+    assert set(source) <= set(accepted)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        made = SampleData.SampleDataSource(**{k: v for k, v in source.items() if k != "category"})
+    assert made.loadFileTypes == ["VolumeFile"] and made.loadFileProperties == {"singleFile": True}
+
+
+def test_the_first_volume_is_one_the_selector_lists(scene):
+    """GetFirstNodeByClass("vtkMRMLScalarVolumeNode") also gives labelmaps (and DTI, DWI volumes), which the
+    input selector (showChildNodeTypes false) does not list."""
+    from OssificationDetectorLib.panel.volume_choice import first_selectable_volume
+
+    labelmap = scene.AddNewNodeByClass("vtkMRMLLabelMapVolumeNode", "segmentation")
+    hidden = scene.AddNewNodeByClass("vtkMRMLScalarVolumeNode", "hidden")
+    hidden.SetHideFromEditors(True)
+    assert first_selectable_volume(scene) is None
+    assert scene.GetFirstNodeByClass("vtkMRMLScalarVolumeNode") is labelmap  # what the panel used to pick
+    colour = make_volume(scene, np.zeros((30, 40, 3), dtype=np.uint8), name="colour")
+    assert first_selectable_volume(scene) is colour
+    parameters = _logic().getParameterNode()
+    parameters.inputVolume = first_selectable_volume(scene)
+    assert parameters.inputVolume is colour
+
+
+def test_the_self_test_without_torch_installs_nothing_and_says_what_it_skipped():
+    """What `Slicer --testing` does in a Slicer without torch: torch_setup finds it missing, and nothing of
+    PyTorchUtils (which would pip-install torch) is imported."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys\n"
+        "sys.modules['torch'] = None; sys.modules['torchvision'] = None  # as in a Slicer without them\n"
+        "from OssificationDetectorGui.torch_setup import torchAvailable\n"
+        "assert torchAvailable() is False\n"
+        "assert 'PyTorchUtils' not in sys.modules\n"
+        "from OssificationDetectorTesting.self_test_plan import self_test_plan, skipped_report\n"
+        "plan = self_test_plan(torchAvailable())\n"
+        "print('\\n'.join(skipped_report(plan)))\n"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                            env=dict(os.environ, PYTHONPATH=str(Path(__file__).resolve().parents[1] / "OssificationDetector")))
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert "skipped detect_creates_tagged_rois: torch is not installed" in result.stdout
+    assert "skipped testDetectFromPanel" in result.stdout and "skipped testAnnotateFromPanel" in result.stdout

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from typing import List, Optional, Tuple
 
 from ..annotations.checklist import checklist
-from ..annotations.dataset_store import import_dataset
+from ..annotations.dataset_store import AnnotationConflictError, import_dataset
 from ..core.taxonomy import CLASSES, DIGIT_CLASSES, DIGIT_NAMES, DIGITS_OF_CLASS
 from ..mrml import annotations
 from ..mrml.bridge import CLASS, annotation_rois, box_from_roi, roi_digit_name
@@ -50,10 +50,14 @@ def class_button_text(label):
                                                                                           key=CLASS_KEYS[label])
 
 
-def shortcut_applies(keypad):
-    """Class keys come from the main keyboard only: the keypad's digits turn the 3D view's camera
-    (Slicer's vtkMRMLCameraWidget: KP_1 anterior, KP_3 left, KP_7 superior, KP_2/4/6/8 rotate)."""
-    return not keypad
+def on_key(keypad, action):
+    """A class or place key: from the main keyboard only, as the keypad's digits turn the 3D view's camera
+    (Slicer's vtkMRMLCameraWidget: KP_1 anterior, KP_3 left, KP_7 superior, KP_2/4/6/8 rotate). True
+    when `action` ran."""
+    if keypad:
+        return False
+    action()
+    return True
 
 
 def volume_source_path(volume_node, dicom_file=None):
@@ -66,11 +70,13 @@ def volume_source_path(volume_node, dicom_file=None):
 
 class AnnotateActivity:
     """Whether the Annotate section is at work: the module is entered and the section expanded. Only then
-    do its keys exist, its scene observers run and a radiograph get looked up in the dataset."""
+    do its keys exist, its scene observers run and a radiograph get looked up in the dataset.
+    on_start() / on_stop(): called when that begins and ends (the Qt section adds and removes them)."""
 
-    def __init__(self):
+    def __init__(self, on_start=None, on_stop=None):
         self.entered = False
         self.expanded = False
+        self.on_start, self.on_stop = on_start, on_stop
 
     @property
     def active(self):
@@ -83,20 +89,23 @@ class AnnotateActivity:
             self.entered = bool(entered)
         if expanded is not None:
             self.expanded = bool(expanded)
-        if self.active != before:
-            return "start" if self.active else "stop"
-        return None
+        if self.active == before:
+            return None
+        callback = self.on_start if self.active else self.on_stop
+        if callback is not None:
+            callback()
+        return "start" if self.active else "stop"
 
 
 class AnnotatePanel:
     """logic: the module's Logic (scene, dicomFile); parameters() -> the parameter node or None;
     dataset_folder() -> the dataset folder chosen in the panel ('' when none)."""
 
-    def __init__(self, logic, parameters, dataset_folder):
+    def __init__(self, logic, parameters, dataset_folder, on_start=None, on_stop=None):
         self.logic = logic
         self.parameters = parameters
         self.dataset_folder = dataset_folder
-        self.activity = AnnotateActivity()
+        self.activity = AnnotateActivity(on_start, on_stop)
         self._looked_up = set()  # volume IDs already looked up in the dataset this scene
 
     @property
@@ -204,14 +213,29 @@ class AnnotatePanel:
         return _("{name} has {count} annotation boxes. Replace them with the accepted detections?").format(
             name=volume.GetName(), count=len(existing))
 
-    def start_from_detections(self, replace=False):
-        created = annotations.start_from_detections(self.scene, self.volume(), replace=replace)
+    def start_from_detections(self, confirm):
+        """Copy the accepted detections into annotation boxes; confirm(question) -> bool is asked first when
+        that replaces the user's boxes. The status line, or None when the user said no."""
+        question = self.replace_question()
+        if question is not None and not confirm(question):
+            return None
+        created = annotations.start_from_detections(self.scene, self.volume(), replace=question is not None)
         return _("{count} accepted detections copied into annotation boxes: correct them, then save.").format(
             count=len(created))
 
+    def save_asking(self, confirm):
+        """Save; when the name holds another image, confirm(question) -> bool decides whether to save it under
+        a new name. The status line, or None when the user said no."""
+        try:
+            return self.save()
+        except AnnotationConflictError as conflict:
+            if not confirm(str(conflict) + "\n\n" + _("Save it under a new name?")):
+                return None
+            return self.save(on_conflict="rename")
+
     def save(self, on_conflict="error"):
-        """Save the radiograph and its boxes into the dataset folder. AnnotationConflictError when the name
-        holds another image: ask, then call again with on_conflict="rename"."""
+        """Save the radiograph and its boxes into the dataset folder (AnnotationConflictError when the name
+        holds another image and on_conflict is "error")."""
         volume, folder = self.volume(), self.folder()
         dicom_file = self.logic.dicomFile(volume)
         stored = annotations.save_volume_annotations(self.scene, volume, folder,

@@ -6,7 +6,7 @@ from pathlib import Path
 from typing import Optional
 
 from ..training import training_job
-from ..training.training_job import CANCELLED, FAILED, FINISHED, NOT_STARTED, RUNNING
+from ..training.training_job import CANCELLED, FINISHED, NOT_STARTED, RUNNING
 from .texts import tr as _
 
 IDLE, RESUMABLE = "idle", "resumable"
@@ -61,7 +61,8 @@ def report_view(folder):
 
 
 class FinetunePanel:
-    """python: the interpreter that trains (inside Slicer: PythonSlicer); base_env: its environment;
+    """python: the interpreter that trains, or a function that finds it (inside Slicer: PythonSlicer);
+    base_env: its environment;
     ensure_torch(): makes torch importable first (PyTorchUtils); models_folder: where models are written
     (the user's models folder by default)."""
 
@@ -70,19 +71,20 @@ class FinetunePanel:
         self.models_folder = models_folder
         self.job = None
 
+    def interpreter(self):
+        return self.python() if callable(self.python) else self.python
+
     def folder(self):
         return Path(self.models_folder) if self.models_folder else training_job.user_models_folder()
 
     @property
     def state(self):
+        """idle; running; cancelled, failed or finished (this session's run); resumable (an earlier
+        session's run that did not finish)."""
         job = self.job
-        if job is None:
-            return IDLE
-        if job.status == NOT_STARTED:
-            return RESUMABLE if job.can_resume else IDLE
-        if job.status in (CANCELLED, FAILED) and job.can_resume:
-            return RESUMABLE if job.status == CANCELLED else FAILED
-        return {RUNNING: RUNNING, FINISHED: FINISHED, CANCELLED: CANCELLED, FAILED: FAILED}[job.status]
+        if job is None or job.status == NOT_STARTED:
+            return RESUMABLE if job is not None and job.can_resume else IDLE
+        return job.status
 
     def controls(self):
         running = self.state == RUNNING
@@ -95,7 +97,7 @@ class FinetunePanel:
         """A run of an earlier session that did not finish becomes the job, to resume: its status line, or None."""
         if self.job is not None:
             return None
-        jobs = training_job.unfinished_jobs(self.folder(), python=self.python, base_env=self.base_env)
+        jobs = training_job.unfinished_jobs(self.folder(), base_env=self.base_env)
         if not jobs:
             return None
         self.job = jobs[0]
@@ -111,7 +113,8 @@ class FinetunePanel:
         if self.ensure_torch is not None:
             self.ensure_torch()  # the training process uses the torch installed in Slicer
         job = training_job.finetune_job(dataset, name, base=base or None, epochs=epochs, device=device,
-                                        python=self.python, base_env=self.base_env, models_folder=self.models_folder)
+                                        python=self.interpreter(), base_env=self.base_env,
+                                        models_folder=self.models_folder)
         job.start()
         self.job = job
         return _("Training {name} in the background (log: {log}).").format(name=job.register_as, log=job.log_path)
@@ -123,6 +126,7 @@ class FinetunePanel:
         return _("Stopping after the current iteration; the training can then be resumed.")
 
     def resume(self):
+        self.job.python = str(self.interpreter() or self.job.python)
         self.job.resume()
         return _("Resuming {name} from its last checkpoint.").format(name=self.job.register_as)
 

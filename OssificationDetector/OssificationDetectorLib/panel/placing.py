@@ -15,6 +15,13 @@ class BoxPlacer:
         self.placing = False
         self._previous_persistence = None
 
+    def toggle(self, checked, volume, label):
+        """The Add box button: (placing, status line or None)."""
+        if checked:
+            return self.start(volume, label)
+        self.stop()
+        return False, None
+
     def start(self, volume, label):
         """ROI place mode, persistent: each two clicks make a new box of `label` until Esc. Returns
         (placing, status line)."""
@@ -40,6 +47,10 @@ class BoxPlacer:
             self.interaction.SetPlaceModePersistence(self._previous_persistence)
             self._previous_persistence = None
         return True
+
+    def volume_changed(self, volume):
+        """No radiograph any more: placing ends. True when that ended placing."""
+        return self.stop() if volume is None else False
 
     def mode_changed(self):
         """The interaction mode changed (Esc, or another mouse mode in the toolbar): True when that ended placing."""
