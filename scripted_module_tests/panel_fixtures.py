@@ -23,8 +23,9 @@ def panel_scene(work_dir):
     return scene, DetectionLogic(scene), parameters
 
 
-def radiograph(scene, name="hand"):
-    pixels = (np.arange(30 * 40, dtype=np.uint16).reshape(30, 40) * 7) % 4000
+def radiograph(scene, name="hand", step=7):
+    """A 40 x 30 gray volume; another step, other pixels."""
+    pixels = (np.arange(30 * 40, dtype=np.uint16).reshape(30, 40) * step) % 4000
     return make_volume(scene, pixels, name=name)
 
 
