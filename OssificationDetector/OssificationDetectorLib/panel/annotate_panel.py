@@ -11,6 +11,7 @@ from ..annotations.dataset_store import AnnotationConflictError, import_dataset
 from ..core.taxonomy import CLASSES, DIGIT_CLASSES, DIGIT_NAMES, DIGITS_OF_CLASS
 from ..mrml import annotations
 from ..mrml.bridge import CLASS, annotation_rois, box_from_roi, roi_digit_name
+from .section_panel import SectionPanel
 from .table_rows import TableRow, class_color, nodes_of
 from .texts import tr as _
 
@@ -97,24 +98,15 @@ class AnnotateActivity:
         return "start" if self.active else "stop"
 
 
-class AnnotatePanel:
+class AnnotatePanel(SectionPanel):
     """logic: the module's Logic (scene, dicomFile); parameters() -> the parameter node or None;
     dataset_folder() -> the dataset folder chosen in the panel ('' when none)."""
 
     def __init__(self, logic, parameters, dataset_folder, on_start=None, on_stop=None):
-        self.logic = logic
-        self.parameters = parameters
+        SectionPanel.__init__(self, logic, parameters)
         self.dataset_folder = dataset_folder
         self.activity = AnnotateActivity(on_start, on_stop)
         self._looked_up = set()  # volume IDs already looked up in the dataset this scene
-
-    @property
-    def scene(self):
-        return self.logic.scene
-
-    def volume(self):
-        parameters = self.parameters()
-        return parameters.inputVolume if parameters else None
 
     def folder(self):
         return (self.dataset_folder() or "").strip()

@@ -6,10 +6,11 @@ from dataclasses import dataclass
 
 from ..mrml.bridge import CLASS, REVIEW, REVIEW_PENDING, roi_digit_name, roi_score
 from ..mrml.detections import note_edits
+from .section_panel import SectionPanel
 from .table_rows import TableRow, class_color, nodes_of
 from .texts import tr as _
 
-RESULT_COLUMNS = ("Class", "Finger", "Score", "Review")
+RESULT_COLUMNS = (_("Class"), _("Finger"), _("Score"), _("Review"))
 
 
 @dataclass(frozen=True)
@@ -31,20 +32,8 @@ class ModelChoice:
     status: str = None
 
 
-class DetectPanel:
+class DetectPanel(SectionPanel):
     """logic: a DetectionLogic (or the module's Logic); parameters() -> the parameter node, or None."""
-
-    def __init__(self, logic, parameters):
-        self.logic = logic
-        self.parameters = parameters
-
-    @property
-    def scene(self):
-        return self.logic.scene
-
-    def volume(self):
-        parameters = self.parameters()
-        return parameters.inputVolume if parameters else None
 
     # ---------------------------------------------------------------- what is shown
 
