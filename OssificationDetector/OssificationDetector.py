@@ -77,8 +77,9 @@ class OssificationDetectorWidget(ScriptedLoadableModuleWidget, VTKObservationMix
         self.setParameterNode(None)
 
     def onModelRegistered(self, name) -> None:
-        """A model finished training: list it in the model selector and select it."""
-        self._parameterNode.model = name
+        """A model finished training: list it in the model selector and select it (when the module is shown)."""
+        if self._parameterNode:
+            self._parameterNode.model = name
         self.sections[0].populateModels()
 
     def onSceneStartClose(self, caller, event) -> None:

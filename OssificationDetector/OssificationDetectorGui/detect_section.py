@@ -33,8 +33,7 @@ class DetectSection:
         ui.resultsTable.connect("cellClicked(int,int)", self.onResultClicked)
         ui.resultsTable.connect("itemSelectionChanged()", self.updateButtons)
         ui.modelComboBox.connect("currentIndexChanged(int)", self.onModelChanged)
-        ui.thresholdSliderWidget.connect("valueChanged(double)",
-                                         lambda value: self.run(_("Threshold failed."), self.panel.threshold_changed, value))
+        ui.thresholdSliderWidget.connect("valueChanged(double)", self.onThresholdChanged)
         self.populateModels()
 
     def setStatus(self, text):
@@ -85,6 +84,10 @@ class DetectSection:
         with slicer.util.tryWithErrorDisplay(_("Detection failed."), waitCursor=True):
             self.setStatus(self.panel.detect())
             slicer.util.setSliceViewerLayers(background=self.panel.volume(), fit=True)
+        self.refreshResults()
+
+    def onThresholdChanged(self, value):
+        self.setStatus(self.panel.threshold_changed(value))  # no dialog or wait cursor while the slider moves
         self.refreshResults()
 
     def onReviewButton(self, state):
