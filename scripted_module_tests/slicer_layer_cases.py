@@ -235,3 +235,22 @@ def test_the_self_test_without_torch_installs_nothing_and_says_what_it_skipped()
     assert result.returncode == 0, result.stderr[-3000:]
     assert "skipped detect_creates_tagged_rois: torch is not installed" in result.stdout
     assert "skipped testDetectFromPanel" in result.stdout and "skipped testAnnotateFromPanel" in result.stdout
+
+
+def test_the_panels_read_and_write_the_real_parameter_node(scene, tmp_path):
+    """The panel classes with the module's Logic and Slicer's own parameter node, as the sections use them."""
+    from OssificationDetectorLib.panel.annotate_panel import AnnotatePanel
+    from OssificationDetectorLib.panel.detect_panel import DetectPanel
+
+    logic = _logic()
+    detect = DetectPanel(logic, logic.getParameterNode)
+    assert not detect.controls(model_count=1).detect  # a fresh node: no radiograph
+    parameters = logic.getParameterNode()
+    parameters.inputVolume, parameters.model = _volumes(scene)[1], "gone since"
+    assert detect.controls(model_count=1).detect
+    assert detect.model_choice(["default", "mine"]).index == 0
+    assert logic.getParameterNode().model == "default"  # written through the wrapper
+    detect.choose_model("mine")
+    assert logic.getParameterNode().model == "mine"
+    annotate = AnnotatePanel(logic, logic.getParameterNode, lambda: str(tmp_path))
+    assert annotate.volume() is parameters.inputVolume and annotate.controls().save
