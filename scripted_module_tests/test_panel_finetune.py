@@ -8,7 +8,8 @@ from dataclasses import astuple
 import pytest
 
 from OssificationDetectorLib.panel.finetune_panel import (
-    CANCELLED, FINISHED, IDLE, PROGRESS_STEPS, RESUMABLE, RUNNING, FinetunePanel, progress_text, report_view,
+    CANCELLED, FINISHED, IDLE, PROGRESS_STEPS, RESUMABLE, RUNNING, FinetunePanel, Progress, progress_text,
+    report_view,
 )
 from OssificationDetectorLib.training.training_job import FAILED, TrainingJob
 from test_training_job import TIMEOUT, TINY, tiny_dataset  # noqa: F401  (the module-scoped fixture)
@@ -30,7 +31,7 @@ def test_idle_and_what_cannot_start(tmp_path):
     assert panel.offer_unfinished() is None and panel.state == IDLE
     with pytest.raises(ValueError, match="Choose the dataset folder"):
         panel.start("  ", "name", "default", 1, "cpu")
-    assert panel.cancel() is None and panel.poll().ended is False
+    assert panel.cancel() is None and panel.poll() == Progress(ended=True)  # nothing to poll: the timer stops
 
 
 def test_cancel_resume_in_a_new_session_and_finish(tiny_dataset, tmp_path):

@@ -39,7 +39,7 @@ class DetectSection:
     def setStatus(self, text):
         if text is not None:  # None: nothing to say
             self.ui.statusLabel.text = text
-        slicer.app.processEvents()
+            slicer.app.processEvents()  # shown before a long detection starts
 
     def run(self, failure, action, *args):
         """An action of the panel: its status line shown, an error shown as a dialog, the table refreshed."""

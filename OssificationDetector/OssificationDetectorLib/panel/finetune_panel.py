@@ -23,8 +23,8 @@ class FinetuneControls:
 
 @dataclass(frozen=True)
 class Progress:
-    """What a poll shows: the bar (0..PROGRESS_STEPS, None: unchanged) and its text; ended: the run
-    ended in this poll (then status, and error for a failure, say how)."""
+    """What a poll shows: the bar (0..PROGRESS_STEPS, None: unchanged) and its text; ended: nothing more to
+    poll (when the run ended in this poll, status, and error for a failure, say how)."""
 
     value: Optional[int] = None
     text: str = ""
@@ -141,7 +141,7 @@ class FinetunePanel:
         """New progress of the running job (never blocks)."""
         job = self.job
         if job is None or job.status != RUNNING:
-            return Progress(ended=job is not None)
+            return Progress(ended=True)
         job.poll()
         value = int(round(job.fraction_done * PROGRESS_STEPS)) if job.last_progress else None
         text = progress_text(job.last_progress) if job.last_progress else ""
