@@ -77,7 +77,7 @@ def test_a_report_is_offered_for_its_volume_and_shown_as_rois(reviewed, tmp_path
     rois = show_report(scene, volume, written[0])
     by_class = {r.GetAttribute("OssificationDetector.Class"): r for r in rois}
     assert {c: r.GetAttribute(REVIEW) for c, r in by_class.items()} == {
-        "PIP": "accepted", "DIP": "pending", "Radius": "accepted", "Ulna": "rejected"}
+        "PIP": "accepted", "DIP": "pending", "Radius": "edited", "Ulna": "rejected"}  # the panel shows it edited
     again = {a.box.label: a for a in reviewed_areas(scene, volume)}
     assert again["Radius"].state == "edited"  # still edited when exported again
     for label, roi in reviewed["rois"].items():

@@ -243,7 +243,7 @@ def test_nothing_torch_is_imported_when_slicer_loads_the_panel():
 
 
 def test_help_text_cites_the_paper():
-    tree = ast.parse(MODULE_FILE.read_text(encoding="utf-8"))
+    tree = ast.parse((MODULE_DIR / "OssificationDetectorGui" / "module_description.py").read_text(encoding="utf-8"))
     citation = next(ast.literal_eval(node.value) for node in tree.body if isinstance(node, ast.Assign)
                     and any(isinstance(t, ast.Name) and t.id == "CITATION" for t in node.targets))
     for part in ("Koitka S, Demircioglu A, Kim MS, Friedrich CM, Nensa F", "PLoS One. 2018;13(11):e0207496",

@@ -27,6 +27,7 @@ def _annotateFromPanel(testCase):
     slicer.util.selectModule("OssificationDetector")
     widget = slicer.util.getModuleWidget("OssificationDetector")
     section = widget.annotateSection
+    widget.ui.annotateCollapsibleButton.collapsed = False  # the section works only while expanded
     folder = _workDir("annotate-panel")
     section.ui.datasetPathLineEdit.currentPath = str(folder)
 

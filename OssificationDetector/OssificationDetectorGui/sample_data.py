@@ -15,21 +15,27 @@ FILE_NAME = SAMPLE_NAME + ".png"
 THUMBNAIL = os.path.join(os.path.dirname(os.path.dirname(__file__)), "Resources", "Icons", SAMPLE_NAME + ".png")
 
 
-def registerSampleData():
-    """Add the sample radiograph to the Sample Data module (called once Slicer has started)."""
-    import SampleData
-
-    SampleData.SampleDataLogic.registerCustomSampleDataSource(
+def sampleDataSource():
+    """The arguments of SampleDataLogic.registerCustomSampleDataSource (loadFileTypes: loadFileType is
+    deprecated in Slicer 5.10 and 5.12)."""
+    return dict(
         category=CATEGORY,
         sampleName=SAMPLE_NAME,
         uris=URL,
         fileNames=FILE_NAME,
         nodeNames=SAMPLE_NAME,
         thumbnailFileName=THUMBNAIL,
-        loadFileType="VolumeFile",
+        loadFileTypes="VolumeFile",
         loadFileProperties={"singleFile": True},  # not a series with other numbered files in the cache
         checksums="SHA256:" + SHA256,
     )
+
+
+def registerSampleData():
+    """Add the sample radiograph to the Sample Data module (called once Slicer has started)."""
+    import SampleData
+
+    SampleData.SampleDataLogic.registerCustomSampleDataSource(**sampleDataSource())
 
 
 def sampleRadiographPath():

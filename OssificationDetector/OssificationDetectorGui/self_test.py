@@ -1,7 +1,9 @@
 """The module's self-test inside 3D Slicer: the scene cases on slicer.mrmlScene, then the panel.
 
 The scene cases are the ones pytest runs on a slicer-core scene (OssificationDetectorTesting);
-here they get Slicer's own loader for image files and the module's default detector.
+here they get Slicer's own loader for image files and, when torch is installed, the module's default
+detector. Which cases run is OssificationDetectorTesting.self_test_plan's choice: without torch the
+detector cases are skipped and listed, never installing torch (Slicer --testing).
 """
 import os
 import re
@@ -28,14 +30,16 @@ def _workDir(name):
     return folder
 
 
-def runSceneCases(testCase):
-    from OssificationDetectorGui.logic import OssificationDetectorLogic
-    from OssificationDetectorTesting.annotation_cases import ANNOTATION_CASES
-    from OssificationDetectorTesting.scene_cases import ALL_CASES, SceneHost
+def runSceneCases(testCase, cases):
+    from OssificationDetectorTesting.scene_cases import DETECTOR_CASES, SceneHost
 
-    detector = OssificationDetectorLogic().detector("default", "auto")
+    detector = None
+    if any(case in DETECTOR_CASES for case in cases):  # only when the plan found torch
+        from OssificationDetectorGui.logic import OssificationDetectorLogic
+
+        detector = OssificationDetectorLogic().detector("default", "auto")
     sample = Path(sampleRadiographPath())
-    for case in ALL_CASES + ANNOTATION_CASES:
+    for case in cases:
         testCase.delayDisplay(f"Scene case: {case.__name__}", 200)
         slicer.mrmlScene.Clear()
         host = SceneHost(scene=slicer.mrmlScene, work_dir=_workDir(case.__name__),

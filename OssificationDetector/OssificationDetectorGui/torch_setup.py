@@ -5,14 +5,20 @@ the user before downloading. Called where detection or training starts, never at
 """
 
 
-def ensureTorch():
-    """Import torch and torchvision, installing them (after asking) when they are missing."""
+def torchAvailable():
+    """Whether torch and torchvision can be imported now (nothing is installed)."""
     try:
         import torch  # noqa: F401
         import torchvision  # noqa: F401
-        return
+        return True
     except ImportError:
-        pass
+        return False
+
+
+def ensureTorch():
+    """Import torch and torchvision, installing them (after asking) when they are missing."""
+    if torchAvailable():
+        return
     try:
         import PyTorchUtils
     except ImportError as error:

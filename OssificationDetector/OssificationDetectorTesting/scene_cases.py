@@ -20,7 +20,7 @@ from OssificationDetectorLib.mrml.detections import (
 from OssificationDetectorLib.mrml.bridge import (
     CLASS, DIGIT, MODEL, REVIEW, REVIEW_ACCEPTED, REVIEW_PENDING, REVIEW_REJECTED, ROLE, ROLE_ANNOTATION,
     ROLE_DETECTION, SCORE, VOLUME_ID, MrmlBridgeError, annotation_rois, box_corners, box_from_roi,
-    create_box_roi, detection_rois, ijk_to_ras, pixel_box_around, radiograph_from_volume, roi_geometry_for_box,
+    create_box_roi, detection_rois, ijk_to_ras, pixel_box_around, place_roi_over_box, radiograph_from_volume, roi_geometry_for_box,
     roi_volume,
 )
 from OssificationDetectorLib.core.taxonomy import CLASS_COLORS
@@ -269,7 +269,7 @@ def detect_creates_tagged_rois(host):
         check(roi.GetAttribute(MODEL) == "test model", f"{name}: model attribute")
         check(roi.GetAttribute(VOLUME_ID) == volume.GetID() and roi_volume(roi) is volume, f"{name}: volume")
         check(roi.GetAttribute(REVIEW) == REVIEW_PENDING, f"{name}: review state")
-        check(bool(roi.GetLocked()), f"{name} is not locked")
+        check(not roi.GetLocked(), f"{name} is locked: the reviewer must be able to move and resize it")
         check(np.allclose(roi.GetDisplayNode().GetSelectedColor(), CLASS_COLORS[box.label]), f"{name}: colour")
         check(np.allclose(roi.GetDisplayNode().GetColor(), CLASS_COLORS[box.label]), f"{name}: unselected colour")
         check_same_box(box_from_roi(roi, volume), box, name, stored_roi_tolerance(roi, volume))
@@ -350,6 +350,45 @@ def scene_bundle_keeps_rois(host):
     check(len(folders) == 1 and 0 not in folders, f"reloaded detections in folders {folders}")
 
 
+def moved_detection_is_edited(host):
+    """A detection the reviewer moves or resizes is edited: accepted as it is now, its detected box kept;
+    Export reviewed, Start from detections and the DICOM export all take it so; Reset puts it back."""
+    from OssificationDetectorLib.annotations.voc import read_voc
+    from OssificationDetectorLib.mrml.annotations import start_from_detections
+    from OssificationDetectorLib.mrml.bridge import DETECTED_BOX, REVIEW_EDITED
+    from OssificationDetectorLib.mrml.detections import note_edits
+    from OssificationDetectorLib.mrml.dicom_export import reviewed_areas
+
+    volume, rois = _known_run(host, "edited")
+    dip, pip = rois[0], next(r for r in rois if r.GetAttribute(CLASS) == "PIP")
+    check(note_edits(host.scene, volume) == 0, "an untouched detection was taken as edited")
+    moved = Box("DIP", 19, 4, 25, 8)
+    place_roi_over_box(dip, volume, moved)  # what dragging its handles does
+    set_review(pip, REVIEW_REJECTED, threshold=0.5)
+    place_roi_over_box(pip, volume, Box("PIP", 7, 10, 13, 14))  # a rejected one stays rejected when moved
+    check(note_edits(host.scene, volume) == 1, "the moved detection was not recorded as edited")
+    check(dip.GetAttribute(REVIEW) == REVIEW_EDITED and pip.GetAttribute(REVIEW) == REVIEW_REJECTED,
+          f"review states {dip.GetAttribute(REVIEW)}, {pip.GetAttribute(REVIEW)}")
+    check(dip.GetAttribute(DETECTED_BOX).split() == [repr(float(v)) for v in KNOWN_DETECTIONS[0].coords],
+          "the detected box was not kept")
+    states = {area.box.label: area.state for area in reviewed_areas(host.scene, volume)}
+    check(states == {"DIP": "edited", "PIP": "rejected", "Radius": "detected", "Wrist": "detected"},
+          f"DICOM review states {states}")
+    written = export_reviewed(host.scene, volume, Path(host.work_dir) / "edited-export")
+    check([b.label for b in written.boxes] == ["DIP"], f"exported {written.boxes}")
+    check_same_box(read_voc(Path(host.work_dir) / "edited-export" / "Annotations" / "edited.xml").boxes[0], moved,
+                   "exported edited box", 1e-4)
+    annotations = start_from_detections(host.scene, volume)
+    check(len(annotations) == 1, "Start from detections did not take the edited box")
+    check_same_box(box_from_roi(annotations[0], volume), moved, "annotation from the edited box", 1e-4)
+    set_review(dip, REVIEW_PENDING, threshold=0.5)
+    check(dip.GetAttribute(REVIEW) == REVIEW_PENDING, "Reset left the box edited")
+    check_same_box(box_from_roi(dip, volume), KNOWN_DETECTIONS[0], "reset box", 1e-4)
+    place_roi_over_box(dip, volume, moved)
+    set_review(dip, REVIEW_ACCEPTED, threshold=0.5)
+    check(dip.GetAttribute(REVIEW) == REVIEW_EDITED, "accepting a moved box did not record it as edited")
+
+
 def export_reviewed_boxes(host):
     from OssificationDetectorLib.annotations.coco import read_coco
     from OssificationDetectorLib.annotations.voc import read_voc
@@ -389,6 +428,6 @@ GEOMETRY_CASES = (identity_geometry, png_flip_of_slicer, anisotropic_spacing, no
                   volume_under_linear_transform, moved_roi_reads_back, vector_volume_to_gray,
                   unusable_volumes_are_refused)
 REVIEW_CASES = (detect_again_replaces_only_its_own, threshold_shows_and_hides, accept_and_reject,
-                scene_bundle_keeps_rois, export_reviewed_boxes)
+                scene_bundle_keeps_rois, export_reviewed_boxes, moved_detection_is_edited)
 DETECTOR_CASES = (detect_creates_tagged_rois,)
 ALL_CASES = GEOMETRY_CASES + REVIEW_CASES + DETECTOR_CASES

@@ -1,6 +1,8 @@
 """The subcommands that make and judge models: train (with its progress bar and validation report) and
 evaluate."""
 import json
+import os
+import sys
 from pathlib import Path
 
 from .common import UserError, close_bar, progress_bar, say
@@ -57,7 +59,7 @@ def cmd_train(args):
     should_stop = (lambda: stop_file.exists()) if stop_file else None
     if args.progress_json:
         def progress(event):
-            print(json.dumps(event), flush=True)
+            print_or_lose_reader(json.dumps(event))
         result = train(config, progress, should_stop)
     else:
         result = _train_with_bar(config, should_stop, train)
@@ -73,8 +75,8 @@ def cmd_train(args):
         if files is None:
             say(args, "No report: there are no validation images (use --val-fraction or --val-list).")
         elif args.progress_json:
-            print(json.dumps({"event": "report", "folder": str(args.report), "markdown": str(files.markdown),
-                              "plot": str(files.plot)}), flush=True)
+            print_or_lose_reader(json.dumps({"event": "report", "folder": str(args.report),
+                                             "markdown": str(files.markdown), "plot": str(files.plot)}))
         else:
             say(args, f"Report written to {args.report}")
     if args.register:
@@ -83,6 +85,22 @@ def cmd_train(args):
         register_user_model(args.register, result.output, overwrite=args.overwrite)
         say(args, f"Registered as {args.register!r}: use --model {args.register}")
     return 0
+
+
+def print_or_lose_reader(line):
+    """Print a progress line; when the reader has gone (the panel that started this run was closed),
+    go on without it: stdout and stderr go to the null device, and the run ends at its stop file or
+    its last iteration with its state saved, as it would have with a reader."""
+    try:
+        print(line, flush=True)
+    except BrokenPipeError:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        for stream in (sys.stdout, sys.stderr):
+            try:
+                os.dup2(devnull, stream.fileno())
+            except (OSError, ValueError):
+                pass
+        os.close(devnull)
 
 
 def _write_training_report(config, result, folder):

@@ -36,7 +36,9 @@ ROLE_ANNOTATION = "annotation"
 REVIEW_PENDING = "pending"
 REVIEW_ACCEPTED = "accepted"
 REVIEW_REJECTED = "rejected"
-REVIEW_STATES = (REVIEW_PENDING, REVIEW_ACCEPTED, REVIEW_REJECTED)
+REVIEW_EDITED = "edited"  # moved or resized by the reviewer: accepted as it is now; DetectedBox keeps the original
+REVIEW_STATES = (REVIEW_PENDING, REVIEW_ACCEPTED, REVIEW_REJECTED)  # what the review buttons set
+ACCEPTED_STATES = (REVIEW_ACCEPTED, REVIEW_EDITED)
 REJECTED_COLOR = (0.5, 0.5, 0.5)
 
 
@@ -257,8 +259,9 @@ def _set_or_remove(node, name, value):
         node.SetAttribute(name, value)
 
 
-def create_box_roi(scene, volume_node, box, role, model=None, locked=True):
-    """A new ROI node over `box` on the volume, named, coloured and tagged; locked by default."""
+def create_box_roi(scene, volume_node, box, role, model=None, locked=False):
+    """A new ROI node over `box` on the volume, named, coloured and tagged; unlocked by default, so the
+    reviewer can move and resize it (a moved detection is recorded as edited: detections.note_edit)."""
     check_geometry(volume_node)  # before anything is added to the scene
     roi_node = scene.AddNewNodeByClass("vtkMRMLMarkupsROINode", roi_name(box))
     roi_node.CreateDefaultDisplayNodes()

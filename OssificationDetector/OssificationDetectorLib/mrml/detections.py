@@ -2,21 +2,27 @@
 
 Each run's ROIs sit in one subject-hierarchy folder. Detecting again on a volume replaces that
 volume's detection ROIs and nothing else: annotation ROIs and ROIs that this module did not make
-are never touched. The score threshold shows and hides ROIs without detecting again.
+are never touched. The score threshold shows and hides ROIs without detecting again. The reviewer
+may move and resize a detection: it is then "edited" (accepted as it is now), and its DetectedBox
+attribute keeps the box as detected, so resetting its review puts it back.
 Imports only `slicer`'s vtkMRML classes (through mrml.py) and the Lib; no torch here: the
 detector is passed in.
 """
 
 from .bridge import (
-    CLASS, MODEL, REJECTED_COLOR, REVIEW, REVIEW_ACCEPTED, REVIEW_PENDING, REVIEW_REJECTED,
-    REVIEW_STATES, ROLE, ROLE_DETECTION, VOLUME_ID, MrmlBridgeError, box_from_roi, create_box_roi,
-    detection_rois, radiograph_from_volume, roi_score, set_roi_color,
+    ACCEPTED_STATES, CLASS, DETECTED_BOX, MODEL, REJECTED_COLOR, REVIEW, REVIEW_ACCEPTED, REVIEW_EDITED,
+    REVIEW_PENDING, REVIEW_REJECTED, REVIEW_STATES, ROLE, ROLE_DETECTION, VOLUME_ID, MrmlBridgeError, box_from_roi,
+    create_box_roi, detection_rois, place_roi_over_box, radiograph_from_volume, roi_score, roi_volume,
+    set_roi_color,
 )
+from ..core.boxes import Box
 from ..core.taxonomy import CLASS_COLORS, CLASSES
 
 FOLDER_ROLE = "detection-run"
 PENDING_FILL_OPACITY = 0.1
 ACCEPTED_FILL_OPACITY = 0.35
+EDITED_MARK = "edited"  # DetectedBox of an area read back from a report as edited: its detected box is not known
+EDIT_TOLERANCE_PX = 0.01  # ROI corners go through RAS and back: below this, the box was not moved
 
 
 def _reading_order(box):
@@ -118,7 +124,7 @@ def detect_volume_with_warnings(scene, volume_node, detector, threshold, model_n
 def is_shown(roi_node, threshold):
     """Accepted ROIs stay shown, rejected ones hidden, pending ones shown from `threshold` up."""
     review = roi_node.GetAttribute(REVIEW) or REVIEW_PENDING
-    if review == REVIEW_ACCEPTED:
+    if review in ACCEPTED_STATES:
         return True
     if review == REVIEW_REJECTED:
         return False
@@ -131,7 +137,7 @@ def _show_review_state(roi_node, threshold):
     label = roi_node.GetAttribute(CLASS)
     set_roi_color(roi_node, REJECTED_COLOR if review == REVIEW_REJECTED else CLASS_COLORS[label])
     display = roi_node.GetDisplayNode()
-    display.SetFillOpacity(ACCEPTED_FILL_OPACITY if review == REVIEW_ACCEPTED else PENDING_FILL_OPACITY)
+    display.SetFillOpacity(ACCEPTED_FILL_OPACITY if review in ACCEPTED_STATES else PENDING_FILL_OPACITY)
     roi_node.SetDisplayVisibility(is_shown(roi_node, threshold))
 
 
@@ -144,20 +150,68 @@ def apply_threshold(scene, volume_node, threshold):
     return shown
 
 
-def set_review(roi_node, state, threshold):
-    """Accept, reject or reset one detection ROI: its Review attribute, colour and visibility."""
+def set_review(roi_node, state, threshold, volume_node=None):
+    """Accept, reject or reset one detection ROI: its Review attribute, colour and visibility.
+
+    Resetting an edited ROI puts it back over its detected box (on volume_node, the ROI's volume);
+    accepting a moved one records it as edited.
+    """
     if state not in REVIEW_STATES:
         raise MrmlBridgeError(f"Unknown review state {state!r}: expected one of {', '.join(REVIEW_STATES)}.")
     if roi_node.GetAttribute(ROLE) != ROLE_DETECTION:
         raise MrmlBridgeError(f"ROI {roi_node.GetName()!r} is not a detection; only detections are reviewed.")
+    volume_node = volume_node or roi_volume(roi_node)
+    original = detected_box(roi_node)
+    if state == REVIEW_PENDING and original is not None and volume_node is not None:
+        place_roi_over_box(roi_node, volume_node, original)
     roi_node.SetAttribute(REVIEW, state)
+    if state == REVIEW_ACCEPTED and volume_node is not None:
+        note_edit(roi_node, volume_node)
     _show_review_state(roi_node, threshold)
 
 
+def detected_box(roi_node):
+    """The box an ROI was detected as (its DetectedBox attribute), or None when that is not known."""
+    detected = roi_node.GetAttribute(DETECTED_BOX)
+    if not detected or detected == EDITED_MARK:
+        return None
+    return Box(roi_node.GetAttribute(CLASS), *(float(v) for v in detected.split()))
+
+
+def was_moved(roi_node, box):
+    """Whether an ROI, now over `box`, no longer covers the box it was detected as."""
+    detected = roi_node.GetAttribute(DETECTED_BOX)
+    if not detected:
+        return False
+    if detected == EDITED_MARK:
+        return True
+    return any(abs(a - float(b)) > EDIT_TOLERANCE_PX for a, b in zip(box.coords, detected.split()))
+
+
+def note_edit(roi_node, volume_node):
+    """Record a moved or resized detection as edited (a rejected one stays rejected). True when it changed."""
+    review = roi_node.GetAttribute(REVIEW) or REVIEW_PENDING
+    if review in (REVIEW_EDITED, REVIEW_REJECTED) or roi_node.GetNumberOfDefinedControlPoints() == 0:
+        return False
+    if not was_moved(roi_node, box_from_roi(roi_node, volume_node)):
+        return False
+    roi_node.SetAttribute(REVIEW, REVIEW_EDITED)
+    _show_review_state(roi_node, 0.0)
+    return True
+
+
+def note_edits(scene, volume_node):
+    """note_edit for each of the volume's detection ROIs; returns how many became edited."""
+    return sum(note_edit(roi, volume_node) for roi in detection_rois(scene, volume_node))
+
+
 def reviewed_boxes(scene, volume_node, state=REVIEW_ACCEPTED):
-    """The boxes of the volume's detection ROIs in one review state, as the ROIs are now."""
+    """The boxes of the volume's detection ROIs in one review state, as the ROIs are now; accepted ones
+    include the edited (moved or resized) ones."""
+    note_edits(scene, volume_node)
+    states = ACCEPTED_STATES if state == REVIEW_ACCEPTED else (state,)
     return [box_from_roi(roi, volume_node) for roi in detection_rois(scene, volume_node)
-            if (roi.GetAttribute(REVIEW) or REVIEW_PENDING) == state]
+            if (roi.GetAttribute(REVIEW) or REVIEW_PENDING) in states]
 
 
 def export_reviewed(scene, volume_node, folder, name=None, source=None, dicom_file=None):

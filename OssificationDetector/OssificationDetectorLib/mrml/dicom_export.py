@@ -1,8 +1,8 @@
 """Export to DICOM from the scene, and reports back into ROIs: the Qt-free half of the panel's section.
 
-A volume's detection ROIs become reviewed areas: pending -> detected, accepted -> accepted (or edited
-when the ROI no longer covers the box it was detected as), rejected -> rejected. A report read back
-becomes detection ROIs in the same review states (detected -> pending, edited -> accepted).
+A volume's detection ROIs become reviewed areas: pending -> detected, accepted -> accepted, edited (moved
+or resized by the reviewer, see detections.note_edit) -> edited, rejected -> rejected. A report read
+back becomes detection ROIs in the same review states (detected -> pending).
 What only Slicer has (its DICOM database, the DICOM module's loading) stays in the Gui section.
 """
 import os
@@ -16,33 +16,22 @@ from .bridge import (
     DETECTED_BOX, MODEL, REVIEW, REVIEW_PENDING, ROLE_DETECTION, MrmlBridgeError, box_from_roi, create_box_roi,
     detection_rois,
 )
-from .detections import set_review
+from .bridge import REVIEW_EDITED as ROI_EDITED
+from .detections import EDITED_MARK, note_edits, set_review
 
-EDITED_MARK = "edited"  # DetectedBox of an area read back as edited: its detected box is not known
-EDIT_TOLERANCE_PX = 0.01  # ROI corners go through RAS and back: below this, the box was not moved
-_STATE_OF_REVIEW = {REVIEW_PENDING: REVIEW_DETECTED, "accepted": REVIEW_ACCEPTED, "rejected": REVIEW_REJECTED}
+_STATE_OF_REVIEW = {REVIEW_PENDING: REVIEW_DETECTED, "accepted": REVIEW_ACCEPTED, ROI_EDITED: REVIEW_EDITED,
+                    "rejected": REVIEW_REJECTED}
 _REVIEW_OF_STATE = {REVIEW_DETECTED: REVIEW_PENDING, REVIEW_ACCEPTED: "accepted", REVIEW_EDITED: "accepted",
                     REVIEW_REJECTED: "rejected"}
 
 
-def _was_moved(roi_node, box):
-    detected = roi_node.GetAttribute(DETECTED_BOX)
-    if not detected:
-        return False
-    if detected == EDITED_MARK:
-        return True
-    return any(abs(a - float(b)) > EDIT_TOLERANCE_PX for a, b in zip(box.coords, detected.split()))
-
-
 def reviewed_areas(scene, volume_node):
     """The ReviewedAreas of a volume's detection ROIs, as the ROIs are now."""
+    note_edits(scene, volume_node)
     areas = []
     for roi in detection_rois(scene, volume_node):
-        box = box_from_roi(roi, volume_node)
         state = _STATE_OF_REVIEW.get(roi.GetAttribute(REVIEW) or REVIEW_PENDING, REVIEW_DETECTED)
-        if state != REVIEW_REJECTED and _was_moved(roi, box):
-            state = REVIEW_EDITED
-        areas.append(ReviewedArea(box=box, state=state))
+        areas.append(ReviewedArea(box=box_from_roi(roi, volume_node), state=state))
     return areas
 
 
@@ -133,8 +122,9 @@ def show_report(scene, volume_node, report_path):
     rois = []
     for area in report.areas:
         roi = create_box_roi(scene, volume_node, area.box, ROLE_DETECTION, model=model)
-        set_review(roi, _REVIEW_OF_STATE[area.state], threshold=0.0)
         if area.state == REVIEW_EDITED:
-            roi.SetAttribute(DETECTED_BOX, EDITED_MARK)
+            roi.SetAttribute(DETECTED_BOX, EDITED_MARK)  # edited before; the detected box is not in the report
+        set_review(roi, _REVIEW_OF_STATE[area.state], threshold=0.0, volume_node=volume_node)
         rois.append(roi)
+    note_edits(scene, volume_node)
     return rois

@@ -6,6 +6,11 @@ standard output for each progress step; a reader thread queues them and `poll()`
 without blocking. Cancelling creates the stop file that the training loop checks between
 iterations, so the last checkpoint is kept and the run can be resumed; a process that does not stop
 within the grace time is terminated.
+
+Each run leaves <output>.job.json beside its model (dataset, options, registry name), so that a run
+that did not finish (cancelled, or its user interface closed while it ran: the process then stops at
+its stop file, or goes on without its output pipe and saves its state) can be resumed by a later
+session (unfinished_jobs).
 """
 import json
 import os
@@ -63,6 +68,7 @@ class TrainingJob:
         self.log_path = self.output.with_name(self.output.name + ".log")
         self.stop_file = self.output.with_name(self.output.name + ".stop")
         self.state_file = self.output.with_name(self.output.name + ".train-state.pt")
+        self.job_file = job_file_for(self.output)
         self.report_folder = report_folder_for(self.output)
         self.status = NOT_STARTED
         self.error = None  # the reason a run failed, for the user
@@ -99,13 +105,11 @@ class TrainingJob:
         self._kill_at = None
         self._tail = []
         self._events = queue.Queue()
+        self.write_job_file()
         self._log = open(self.log_path, "a", encoding="utf-8")
         self._log.write(f"$ {' '.join(self.command(resume))}\n")
         self._log.flush()
-        env = dict(os.environ if self.base_env is None else self.base_env)
-        env.update(self.extra_env)
-        env["PYTHONUNBUFFERED"] = "1"  # progress lines must arrive as they are printed
-        env["PYTHONPATH"] = os.pathsep.join(p for p in (str(_PACKAGE_PARENT), env.get("PYTHONPATH")) if p)
+        env = self.environment()
         flags = subprocess.CREATE_NO_WINDOW if sys.platform == "win32" else 0
         try:
             self._process = subprocess.Popen(
@@ -123,6 +127,28 @@ class TrainingJob:
         self._reader = threading.Thread(target=self._read_output, args=(self._process, self._events),
                                         name="training-output-reader", daemon=True)
         self._reader.start()
+
+    def environment(self):
+        """The training process's environment: base_env (or this process's) with env, unbuffered output and
+        this Lib on the path."""
+        env = dict(os.environ if self.base_env is None else self.base_env)
+        env.update(self.extra_env)
+        env["PYTHONUNBUFFERED"] = "1"  # progress lines must arrive as they are printed
+        env["PYTHONPATH"] = os.pathsep.join(p for p in (str(_PACKAGE_PARENT), env.get("PYTHONPATH")) if p)
+        return env
+
+    def write_job_file(self):
+        """<output>.job.json: what a later session needs to resume this run."""
+        spec = {"dataset": str(self.dataset), "output": str(self.output), "train_args": self.train_args,
+                "register_as": self.register_as}
+        self.job_file.write_text(json.dumps(spec, indent=1), encoding="utf-8")
+
+    @classmethod
+    def from_job_file(cls, job_file, python=None, base_env=None):
+        """The job an earlier session started, from its <output>.job.json, to resume it."""
+        spec = json.loads(Path(job_file).read_text(encoding="utf-8"))
+        return cls(spec["dataset"], spec["output"], python=python, train_args=spec.get("train_args", ()),
+                   register_as=spec.get("register_as"), base_env=base_env)
 
     def resume(self):
         """Continue a cancelled or failed run from its last checkpoint, into the same output (also a
@@ -253,6 +279,25 @@ class TrainingJob:
             return
         from ..model.registry import register_user_model
         self.registered = register_user_model(self.register_as, self.output)
+
+
+def job_file_for(model_path):
+    model_path = Path(model_path)
+    return model_path.with_name(model_path.name + ".job.json")
+
+
+def unfinished_jobs(models_folder, python=None, base_env=None):
+    """Runs in models_folder that saved a training state and wrote no model: each as a TrainingJob that
+    can resume (newest first). A job file that cannot be read is left out (it is the user's to delete)."""
+    jobs = []
+    for job_file in Path(models_folder).glob("*.job.json"):
+        try:
+            job = TrainingJob.from_job_file(job_file, python=python, base_env=base_env)
+        except (OSError, ValueError, KeyError, TypeError):
+            continue
+        if job.can_resume and not job.output.exists():
+            jobs.append(job)
+    return sorted(jobs, key=lambda job: job.state_file.stat().st_mtime, reverse=True)
 
 
 def user_models_folder():
