@@ -53,12 +53,14 @@ class OssificationDetectorWidget(ScriptedLoadableModuleWidget, VTKObservationMix
 
         from OssificationDetectorGui.annotate_section import AnnotateSection
         from OssificationDetectorGui.detect_section import DetectSection
+        from OssificationDetectorGui.dicom_export_section import DicomExportSection
         from OssificationDetectorGui.finetune_section import FinetuneSection
 
         parameters = lambda: self._parameterNode  # noqa: E731
         self.annotateSection = AnnotateSection(self.ui, self.logic, parameters)
         self.finetuneSection = FinetuneSection(self.ui, self.logic, parameters, modelsChanged=self.onModelRegistered)
-        self.sections = [DetectSection(self.ui, self.logic, parameters), self.annotateSection, self.finetuneSection]
+        self.sections = [DetectSection(self.ui, self.logic, parameters), self.annotateSection, self.finetuneSection,
+                         DicomExportSection(self.layout, self.logic, parameters)]
         self.addObserver(slicer.mrmlScene, slicer.mrmlScene.StartCloseEvent, self.onSceneStartClose)
         self.addObserver(slicer.mrmlScene, slicer.mrmlScene.EndCloseEvent, self.onSceneEndClose)
         self.initializeParameterNode()

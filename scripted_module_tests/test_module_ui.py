@@ -252,3 +252,15 @@ def test_help_text_cites_the_paper():
     help_texts = [node.value for node in ast.walk(tree) if isinstance(node, ast.Assign)
                   and any(isinstance(t, ast.Attribute) and t.attr == "helpText" for t in node.targets)]
     assert any(isinstance(n, ast.Name) and n.id == "CITATION" for text in help_texts for n in ast.walk(text))
+
+
+def test_the_module_builds_every_section_the_gui_defines():
+    """A section class that the widget never builds is a panel the user never sees."""
+    gui = MODULE_DIR / "OssificationDetectorGui"
+    texts = [path.read_text(encoding="utf-8") for path in gui.glob("*_section.py")]
+    defined = {name for text in texts for name in re.findall(r"^class (\w+Section)\b", text, re.M)}
+    bases = {base for text in texts for base in re.findall(r"^class \w+\((\w+)\)", text, re.M)}
+    defined -= bases  # a shared base is built through its subclasses
+    module = MODULE_FILE.read_text(encoding="utf-8")
+    built = set(re.findall(r"\b(\w+Section)\(", module))
+    assert defined and defined <= built, f"defined but never built by the widget: {sorted(defined - built)}"

@@ -45,6 +45,9 @@ class DicomExportSection:
         self.installButton.connect("clicked()", self.onInstall)
         box.connect("contentsCollapsed(bool)", lambda collapsed: None if collapsed else self.updateFromParameterNode())
 
+    def cleanup(self):
+        pass  # no observers, timers or place mode to end
+
     def volume(self):
         parameters = self.parameters()
         return parameters.inputVolume if parameters else None
