@@ -15,7 +15,7 @@ import sys
 from pathlib import Path
 
 from OssificationDetectorLib.core.atomic import atomic_write_text
-from OssificationDetectorLib.evaluation.heldout import held_out_ids_in, rsna_split
+from OssificationDetectorLib.evaluation.heldout import held_out_ids_in, image_id, rsna_split
 from OssificationDetectorLib.evaluation.heldout_evaluation import evaluate_held_out, held_out_markdown
 
 REPO = Path(__file__).resolve().parents[1]
@@ -27,15 +27,51 @@ def write_train_folders(output, rsna, split):
     from make_extra_training_data import write_extra_training_data
 
     keep = split.training_ids()
-    used = [output / name for name in keep if (output / name).exists() and any((output / name).iterdir())]
+    names = list(keep) + list(NEW_SOURCE_FOLDERS)
+    used = [output / name for name in names if (output / name).exists() and any((output / name).iterdir())]
     if used:
         raise SystemExit(f"{', '.join(map(str, used))} already hold files: give an empty or new folder, so that "
                          "no held-out image left there from an earlier run is trained on.")
     write_extra_training_data(output, rsna, keep)
+    if (rsna.parent / "koitka-240").is_dir():
+        write_new_source_folders(output, rsna.parent)
     leaked = {name: held_out_ids_in(output / name, split) for name in keep}
     if any(leaked.values()):
         raise SystemExit(f"held-out images written to a training folder: {leaked}")
     print(f"Training folders without held-out images: {', '.join(str(output / n) for n in keep)}")
+
+
+NEW_SOURCE_FOLDERS = ("koitka-voc", "koitka-halfres-voc", "dha-voc")
+
+
+def write_new_source_folders(output, data):
+    """koitka-240 (and its halfres/ copies) and the dha-landmarks import without their validation
+    images (validation_split.py), as VOC folders in output: koitka-voc, koitka-halfres-voc, dha-voc."""
+    from OssificationDetectorLib.annotations.datasets import load_dataset
+    from OssificationDetectorLib.importers.folders import import_dataset, write_training_folder
+    from OssificationDetectorLib.evaluation.validation_split import never_train_ids
+
+    never = never_train_ids()
+    koitka = data / "koitka-240"
+    sources = {"koitka-voc": load_dataset(koitka), "koitka-halfres-voc": load_dataset(koitka / "halfres"),
+               "dha-voc": import_dataset(data / "dha-landmarks", "dha-landmarks")}
+    for name, dataset in sources.items():
+        held = never["dha"] if name == "dha-voc" else never["rsna"]
+        kept = [a for a in dataset.images if Path(a.file).stem not in held]
+        validation = len(dataset.images) - len(kept)
+        # A radiograph with no boxes at all would teach its whole hand as background.
+        empty = [a.file for a in kept if not a.boxes]
+        dataset.images = [a for a in kept if a.boxes]
+        dataset.skipped = [(f, why) for f, why in getattr(dataset, "skipped", []) if Path(f).stem not in held]
+        dataset.skipped += [(f, "no boxes") for f in empty]
+        written, skipped = write_training_folder(dataset, output / name)
+        print(f"{output / name}: {len(written)} images written, {len(skipped)} left out, "
+              f"{validation} validation images not written")
+        for file, reason in skipped:
+            print(f"  left out {file}: {reason}")
+        leaked = held & {image_id(p) for p in (output / name).glob("Annotations/*.xml")}
+        if leaked:
+            raise SystemExit(f"validation images written to {output / name}: {sorted(leaked)}")
 
 
 def detector_function(args):

@@ -4,7 +4,7 @@
   train DATASET [DATASET...] --output MODEL.pt [options]
   evaluate DETECTIONS_OR_MODEL DATASET --output FOLDER
   convert SRC DST --format voc|coco|yolo
-  import SOURCE --kind hand-keypoints|rus-bones --output FOLDER
+  import SOURCE --kind hand-keypoints|rus-bones|dha-landmarks --output FOLDER
   benchmark [IMAGE_OR_FOLDER...] [--model NAME_OR_PATH]
   pseudo-label IMAGE_OR_FOLDER... --output FOLDER [--model NAME_OR_PATH] [--min-score 0.7]
   dicom-report REVIEW IMAGE.dcm --output FOLDER [--gsps]   (and detect ... --dicom-sr FOLDER [--gsps])
@@ -148,9 +148,9 @@ def parser():
     p.add_argument("--quiet", action="store_true")
     p.set_defaults(run=cmd_convert)
 
-    p = sub.add_parser("import", help="convert hand keypoints or bone boxes into a VOC training folder")
-    p.add_argument("source", metavar="SOURCE", help="COCO keypoints .json, or folder of bone-box VOC files")
-    p.add_argument("--kind", required=True, choices=("hand-keypoints", "rus-bones"))
+    p = sub.add_parser("import", help="convert hand keypoints, bone boxes or hand landmarks into a VOC training folder")
+    p.add_argument("source", metavar="SOURCE", help="COCO keypoints .json, folder of bone-box VOC files, or dha-landmarks folder (landmarks37.csv)")
+    p.add_argument("--kind", required=True, choices=("hand-keypoints", "rus-bones", "dha-landmarks"))
     p.add_argument("--output", required=True, help="folder to write (Annotations/, JPEGImages/)")
     p.add_argument("--image-root", help="folder of the images when not next to the annotations")
     p.add_argument("--copy", action="store_true", help="copy the images instead of hard-linking them")
