@@ -100,8 +100,11 @@ def parser():
     p.add_argument("--batch-size", type=positive_int, default=2)
     p.add_argument("--lr", type=positive_float, default=0.01)
     p.add_argument("--warmup", type=non_negative_int, default=50, help="warm-up iterations")
-    p.add_argument("--init", default="imagenet", choices=INITS)
-    p.add_argument("--base", help="model (file or name) to continue finetuning")
+    p.add_argument("--init", choices=INITS,
+                   help="start from torchvision's ImageNet (or COCO) weights, downloaded once into TORCH_HOME, or "
+                        "from random weights (none); default: the bundled default model, offline")
+    p.add_argument("--base", help="model (file or name) to continue finetuning (default: the bundled default "
+                                  "model unless --init is given)")
     p.add_argument("--architecture", default=DEFAULT_ARCHITECTURE, choices=ARCHITECTURES)
     p.add_argument("--trainable-layers", type=non_negative_int,
                    help="backbone blocks that learn (mobilenet_v2_fpn: 0-18, default 16; 11 trains ~40%% faster "
