@@ -1,13 +1,14 @@
-"""Measure a model on the held-out validation radiographs of the RSNA folder (OssificationDetectorLib.evaluation.heldout):
-the five held-out ossification-area radiographs (AP@0.5, mAP, centre criterion), the held-out quarter of the
-bone-box images (centre criterion and mAP against the converted boxes) and of the keypoint-only images
-(centre criterion of the DIP, PIP and MCP joints).
+"""Measure a model on the validation radiographs, per stratum: the held-out parts of the RSNA folder
+(OssificationDetectorLib.evaluation.heldout: the five held-out ossification-area radiographs, the held-out
+quarter of the bone-box images and of the keypoint-only images) and, where ../shared/data has them, the
+koitka-240 validation by bone age and the dha-landmarks validation (evaluation.validation_split).
 
 Usage:
   python scripts/evaluate_default_model.py --model default|MODEL.pt [--output FOLDER] [--threads 1] [--limit N]
   python scripts/evaluate_default_model.py --write-train-folders OUT   (training parts only, for extra datasets)
-Writes FOLDER/heldout.json and heldout.md, and a full report (with precision-recall plot) per part in
-FOLDER/ossification and FOLDER/bones.
+Writes FOLDER/validation.md and validation.json (every stratum: mAP@0.5, AP per class, centre criterion,
+complete hands, thumb MCP, images not scored), FOLDER/heldout.json and heldout.md (the RSNA parts), and a
+full report (with precision-recall plot) per RSNA part in FOLDER/ossification and FOLDER/bones.
 """
 import argparse
 import json
@@ -17,6 +18,9 @@ from pathlib import Path
 from OssificationDetectorLib.core.atomic import atomic_write_text
 from OssificationDetectorLib.evaluation.heldout import held_out_ids_in, image_id, rsna_split
 from OssificationDetectorLib.evaluation.heldout_evaluation import evaluate_held_out, held_out_markdown
+from OssificationDetectorLib.evaluation.strata import strata_markdown
+from OssificationDetectorLib.evaluation.stratified_validation import evaluate_validation
+from OssificationDetectorLib.evaluation.validation_split import DHA_VALIDATION, KOITKA_VALIDATION
 
 REPO = Path(__file__).resolve().parents[1]
 DEFAULT_DATA = REPO.parent / "shared" / "data" / "rsna-bone-age"
@@ -80,9 +84,13 @@ def detector_function(args):
     from OssificationDetectorLib.detection.detect import Detector
 
     detector = Detector(args.model, device=args.device, threshold=args.threshold, threads=args.threads)
+    done = {}  # an image in two parts is detected once
 
     def detect(paths):
-        return [detector.detect(p) for p in tqdm(paths, desc="detect", unit="image", disable=len(paths) < 2)]
+        for path in tqdm([p for p in paths if str(p) not in done], desc="detect", unit="image",
+                         disable=len(paths) < 2):
+            done[str(path)] = detector.detect(path)
+        return [done[str(p)] for p in paths]
 
     return detector, detect
 
@@ -102,8 +110,16 @@ def evaluate_model(args, rsna, split):
                                  {part: f"{part}/precision_recall.png" for part in results})
     atomic_write_text(output / "heldout.json", json.dumps(summary, indent=2) + "\n")
     atomic_write_text(output / "heldout.md", markdown)
-    print(markdown)
     print(f"Written: {output / 'heldout.json'}, {output / 'heldout.md'}")
+    strata = evaluate_validation(detect, rsna.parent, split, args.limit)
+    table = strata_markdown(strata, f"Validation of {args.model} per stratum")
+    atomic_write_text(output / "validation.json", json.dumps(
+        {"model": str(args.model), "model_file": detector.source, "limit": args.limit,
+         "split": {"rsna": split.to_dict(), "koitka-240": KOITKA_VALIDATION, "dha-landmarks": list(DHA_VALIDATION)},
+         "strata": [r.to_dict() for r in strata]}, indent=2) + "\n")
+    atomic_write_text(output / "validation.md", table)
+    print(table)
+    print(f"Written: {output / 'validation.json'}, {output / 'validation.md'}")
 
 
 def main(argv=None):

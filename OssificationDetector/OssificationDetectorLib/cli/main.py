@@ -2,7 +2,7 @@
 
   detect IMAGE_OR_FOLDER... --output detections.json [--overlay FOLDER] [--model NAME_OR_PATH]
   train DATASET [DATASET...] --output MODEL.pt [options]
-  evaluate DETECTIONS_OR_MODEL DATASET --output FOLDER
+  evaluate DETECTIONS_OR_MODEL DATASET --output FOLDER [--strata JSON [--joints-only]]
   convert SRC DST --format voc|coco|yolo
   import SOURCE --kind hand-keypoints|rus-bones|dha-landmarks --output FOLDER
   benchmark [IMAGE_OR_FOLDER...] [--model NAME_OR_PATH]
@@ -45,6 +45,7 @@ _USER_ERRORS = (
     ("..core.taxonomy", "UnknownClassError"), ("..training.train", "TrainingError"),
     ("..training.training_data", "TrainingDataError"), ("..annotations.dataset_store", "AnnotationConflictError"),
     ("..evaluation.evaluate", "EvaluationError"), ("..dicom_results.source_image", "DicomResultsError"),
+    ("..evaluation.strata", "StrataError"),
 )
 
 
@@ -137,6 +138,11 @@ def parser():
     p.add_argument("detections_or_model", metavar="DETECTIONS_OR_MODEL")
     p.add_argument("dataset", metavar="DATASET")
     p.add_argument("--output", required=True, help="folder for report.md, report.json, precision_recall.png")
+    p.add_argument("--strata", metavar="JSON",
+                   help="also report per stratum (strata.md, strata.json): a JSON object {image id: stratum}, or a "
+                        "manifest.json whose entries have an id and boneage_months or age_months (age bands)")
+    p.add_argument("--joints-only", action="store_true",
+                   help="score only the DIP, PIP and MCP centres per stratum (truths made from joint landmarks)")
     common(p, threshold=0.05)
     p.set_defaults(run=cmd_evaluate)
 

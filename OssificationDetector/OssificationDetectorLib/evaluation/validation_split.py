@@ -20,10 +20,8 @@ from pathlib import Path
 
 from ..annotations.datasets import DatasetError
 from .heldout import OSSIFICATION_HELD_OUT, numeric_order
+from .strata import BANDS, age_band
 
-YOUNG_MONTHS = 48
-OLD_MONTHS = 120
-BANDS = ("under 4 years", "4-10 years", "over 10 years")
 KOITKA_BAND_SIZES = {"under 4 years": 10, "4-10 years": 15, "over 10 years": 15}
 DHA_HOLD_OUT_EVERY = 8
 # The RSNA folder's ossification-area radiographs that the bundled default model was trained on.
@@ -40,13 +38,6 @@ KOITKA_VALIDATION = {
 }
 DHA_VALIDATION = ("3143", "3151", "3161", "3171", "3183", "3191", "3210", "3224", "3239", "3256", "3270",
                   "3279", "3297", "3715", "3759", "3774", "3821")
-
-
-def age_band(months):
-    """The bone-age band of an age in months."""
-    if months < YOUNG_MONTHS:
-        return BANDS[0]
-    return BANDS[1] if months <= OLD_MONTHS else BANDS[2]
 
 
 def evenly_spaced(ids, count):
