@@ -113,7 +113,8 @@ def test_evaluate_command_reports_strata_and_images_not_scored(sample_voc_dir, t
 
     truths = load_dataset(sample_voc_dir).images
     # Detections for two of the three radiographs; 6470 loses its radius.
-    found = [(t.file, t.width, t.height, _sure(b for b in t.boxes if not (t.file == "6470.png" and b.label == "Radius")))
+    found = [(t.file, t.width, t.height,
+              _sure(b for b in t.boxes if not (t.file == "6470.png" and b.label == "Radius")))
              for t in truths if t.file != "4298.png"]
     write_detections_json(tmp_path / "d.json", found)
     manifest = tmp_path / "manifest.json"

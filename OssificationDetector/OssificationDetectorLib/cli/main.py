@@ -158,7 +158,8 @@ def parser():
     p.set_defaults(run=cmd_convert)
 
     p = sub.add_parser("import", help="convert hand keypoints, bone boxes or hand landmarks into a VOC training folder")
-    p.add_argument("source", metavar="SOURCE", help="COCO keypoints .json, folder of bone-box VOC files, or dha-landmarks folder (landmarks37.csv)")
+    p.add_argument("source", metavar="SOURCE",
+                   help="COCO keypoints .json, folder of bone-box VOC files, or dha-landmarks folder (landmarks37.csv)")
     p.add_argument("--kind", required=True, choices=("hand-keypoints", "rus-bones", "dha-landmarks"))
     p.add_argument("--output", required=True, help="folder to write (Annotations/, JPEGImages/)")
     p.add_argument("--image-root", help="folder of the images when not next to the annotations")
