@@ -16,8 +16,8 @@
 # Stage 3 (PSEUDO_LABELS=0 skips it): the stage-2 model labels the 500 unannotated RSNA radiographs
 #   (`pseudo-label`: kept only where it finds a complete, consistent left hand, every area scored
 #   >= 0.7), then is finetuned at lr 0.003 on stage 2's data plus those pseudo-labels.
-# Stage 4 (NEW_SOURCES=0 skips it): finetune stage 3 at lr 0.003, backbone blocks 11 and up frozen
-#   (--trainable-layers 11), on stage 2's data plus the training parts of koitka-240 (the paper's 240
+# Stage 4 (NEW_SOURCES=0 skips it): finetune stage 3 for 60 iterations at lr 0.003 (10 warm-up), only the
+#   top 11 backbone blocks learning (--trainable-layers 11), on stage 2's data plus the training parts of koitka-240 (the paper's 240
 #   training radiographs at 299 px, their real scale: the network's own resize brings them to the
 #   working size) and of the dha-landmarks import (finger joints, cropped). The validation of
 #   OssificationDetectorLib/evaluation/validation_split.py (40 koitka-240 radiographs by bone age, 17
@@ -35,7 +35,7 @@ FINETUNE_ITERATIONS=${FINETUNE_ITERATIONS:-400}
 PSEUDO_LABELS=${PSEUDO_LABELS:-1}
 PSEUDO_ITERATIONS=${PSEUDO_ITERATIONS:-400}
 NEW_SOURCES=${NEW_SOURCES:-1}
-NEW_SOURCE_ITERATIONS=${NEW_SOURCE_ITERATIONS:-100}
+NEW_SOURCE_ITERATIONS=${NEW_SOURCE_ITERATIONS:-60}
 DEVICE=${DEVICE:-auto}
 THREADS=${THREADS:-2}
 FILE=${FILE:-ossification-mobilenet_v2_fpn-v3.pt}
@@ -94,7 +94,7 @@ fi
 if [ "$NEW_SOURCES" = "1" ]; then
   "$PYTHON" -m OssificationDetectorLib train "$VOC" "$VOC" build/extra/bones-voc build/extra/keypoints-voc \
     build/extra/koitka-voc build/extra/koitka-halfres-voc build/extra/dha-voc --output "build/$FILE" --base "$stage3" \
-    --iterations "$NEW_SOURCE_ITERATIONS" --lr 0.003 --warmup 20 --eval-every 0 --trainable-layers 11 "${common[@]}" \
+    --iterations "$NEW_SOURCE_ITERATIONS" --lr 0.003 --warmup 10 --eval-every 0 --trainable-layers 11 "${common[@]}" \
     --description "Faster R-CNN MobileNetV2-FPN, ImageNet init, RSNA ossification-area boxes, finetuned with boxes converted from bone boxes and hand keypoints, with pseudo-labels, then with koitka-240 and Digital Hand Atlas landmarks"
 fi
 
