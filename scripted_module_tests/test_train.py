@@ -99,3 +99,18 @@ def test_finetuning_continues_from_a_base_model(sample_voc_dir, tmp_path, tiny_m
     assert metadata["origin"] == {"base": str(path), "base_sha256": sha256}
     assert metadata["architecture"] == "mobilenet_v2_fpn"
     assert metadata["preprocessing"]["min_size"] == 192  # the finetuning size, not the base's 128
+
+
+def test_without_init_or_base_a_run_starts_offline_from_the_bundled_model(sample_voc_dir, tmp_path, monkeypatch):
+    from OssificationDetectorLib.model.registry import resolve_model
+
+    # An empty TORCH_HOME: nothing downloadable is there, so the run must need none of it.
+    monkeypatch.setenv("TORCH_HOME", str(tmp_path / "empty-torch-home"))
+    config = _config(sample_voc_dir, tmp_path / "tuned.pt", init=None, iterations=1)
+    assert config.base == "default"
+    result, _ = _run(config)
+    path, sha256 = resolve_model("default")
+    assert read_model_file(result.output)[1]["origin"] == {"base": str(path), "base_sha256": sha256}
+    assert not (tmp_path / "empty-torch-home").exists()
+    with pytest.raises(TrainingError, match="give --init imagenet"):
+        _config(sample_voc_dir, tmp_path / "r.pt", init=None, architecture="resnet50_fpn")

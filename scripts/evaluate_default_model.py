@@ -1,13 +1,14 @@
-"""Measure a model on the held-out validation radiographs of the RSNA folder (OssificationDetectorLib.evaluation.heldout):
-the five held-out ossification-area radiographs (AP@0.5, mAP, centre criterion), the held-out quarter of the
-bone-box images (centre criterion and mAP against the converted boxes) and of the keypoint-only images
-(centre criterion of the DIP, PIP and MCP joints).
+"""Measure a model on the validation radiographs, per stratum: the held-out parts of the RSNA folder
+(OssificationDetectorLib.evaluation.heldout: the five held-out ossification-area radiographs, the held-out
+quarter of the bone-box images and of the keypoint-only images) and, where ../shared/data has them, the
+koitka-240 validation by bone age and the dha-landmarks validation (evaluation.validation_split).
 
 Usage:
   python scripts/evaluate_default_model.py --model default|MODEL.pt [--output FOLDER] [--threads 1] [--limit N]
   python scripts/evaluate_default_model.py --write-train-folders OUT   (training parts only, for extra datasets)
-Writes FOLDER/heldout.json and heldout.md, and a full report (with precision-recall plot) per part in
-FOLDER/ossification and FOLDER/bones.
+Writes FOLDER/validation.md and validation.json (every stratum: mAP@0.5, AP per class, centre criterion,
+complete hands, thumb MCP, images not scored), FOLDER/heldout.json and heldout.md (the RSNA parts), and a
+full report (with precision-recall plot) per RSNA part in FOLDER/ossification and FOLDER/bones.
 """
 import argparse
 import json
@@ -15,8 +16,11 @@ import sys
 from pathlib import Path
 
 from OssificationDetectorLib.core.atomic import atomic_write_text
-from OssificationDetectorLib.evaluation.heldout import held_out_ids_in, rsna_split
+from OssificationDetectorLib.evaluation.heldout import held_out_ids_in, image_id, rsna_split
 from OssificationDetectorLib.evaluation.heldout_evaluation import evaluate_held_out, held_out_markdown
+from OssificationDetectorLib.evaluation.strata import strata_markdown
+from OssificationDetectorLib.evaluation.stratified_validation import evaluate_validation
+from OssificationDetectorLib.evaluation.validation_split import DHA_VALIDATION, KOITKA_VALIDATION
 
 REPO = Path(__file__).resolve().parents[1]
 DEFAULT_DATA = REPO.parent / "shared" / "data" / "rsna-bone-age"
@@ -27,15 +31,51 @@ def write_train_folders(output, rsna, split):
     from make_extra_training_data import write_extra_training_data
 
     keep = split.training_ids()
-    used = [output / name for name in keep if (output / name).exists() and any((output / name).iterdir())]
+    names = list(keep) + list(NEW_SOURCE_FOLDERS)
+    used = [output / name for name in names if (output / name).exists() and any((output / name).iterdir())]
     if used:
         raise SystemExit(f"{', '.join(map(str, used))} already hold files: give an empty or new folder, so that "
                          "no held-out image left there from an earlier run is trained on.")
     write_extra_training_data(output, rsna, keep)
+    if (rsna.parent / "koitka-240").is_dir():
+        write_new_source_folders(output, rsna.parent)
     leaked = {name: held_out_ids_in(output / name, split) for name in keep}
     if any(leaked.values()):
         raise SystemExit(f"held-out images written to a training folder: {leaked}")
     print(f"Training folders without held-out images: {', '.join(str(output / n) for n in keep)}")
+
+
+NEW_SOURCE_FOLDERS = ("koitka-voc", "koitka-halfres-voc", "dha-voc")
+
+
+def write_new_source_folders(output, data):
+    """koitka-240 (and its halfres/ copies) and the dha-landmarks import without their validation
+    images (validation_split.py), as VOC folders in output: koitka-voc, koitka-halfres-voc, dha-voc."""
+    from OssificationDetectorLib.annotations.datasets import load_dataset
+    from OssificationDetectorLib.importers.folders import import_dataset, write_training_folder
+    from OssificationDetectorLib.evaluation.validation_split import never_train_ids
+
+    never = never_train_ids()
+    koitka = data / "koitka-240"
+    sources = {"koitka-voc": load_dataset(koitka), "koitka-halfres-voc": load_dataset(koitka / "halfres"),
+               "dha-voc": import_dataset(data / "dha-landmarks", "dha-landmarks")}
+    for name, dataset in sources.items():
+        held = never["dha"] if name == "dha-voc" else never["rsna"]
+        kept = [a for a in dataset.images if Path(a.file).stem not in held]
+        validation = len(dataset.images) - len(kept)
+        # A radiograph with no boxes at all would teach its whole hand as background.
+        empty = [a.file for a in kept if not a.boxes]
+        dataset.images = [a for a in kept if a.boxes]
+        dataset.skipped = [(f, why) for f, why in getattr(dataset, "skipped", []) if Path(f).stem not in held]
+        dataset.skipped += [(f, "no boxes") for f in empty]
+        written, skipped = write_training_folder(dataset, output / name)
+        print(f"{output / name}: {len(written)} images written, {len(skipped)} left out, "
+              f"{validation} validation images not written")
+        for file, reason in skipped:
+            print(f"  left out {file}: {reason}")
+        leaked = held & {image_id(p) for p in (output / name).glob("Annotations/*.xml")}
+        if leaked:
+            raise SystemExit(f"validation images written to {output / name}: {sorted(leaked)}")
 
 
 def detector_function(args):
@@ -44,9 +84,13 @@ def detector_function(args):
     from OssificationDetectorLib.detection.detect import Detector
 
     detector = Detector(args.model, device=args.device, threshold=args.threshold, threads=args.threads)
+    done = {}  # an image in two parts is detected once
 
     def detect(paths):
-        return [detector.detect(p) for p in tqdm(paths, desc="detect", unit="image", disable=len(paths) < 2)]
+        for path in tqdm([p for p in paths if str(p) not in done], desc="detect", unit="image",
+                         disable=len(paths) < 2):
+            done[str(path)] = detector.detect(path)
+        return [done[str(p)] for p in paths]
 
     return detector, detect
 
@@ -66,8 +110,16 @@ def evaluate_model(args, rsna, split):
                                  {part: f"{part}/precision_recall.png" for part in results})
     atomic_write_text(output / "heldout.json", json.dumps(summary, indent=2) + "\n")
     atomic_write_text(output / "heldout.md", markdown)
-    print(markdown)
     print(f"Written: {output / 'heldout.json'}, {output / 'heldout.md'}")
+    strata = evaluate_validation(detect, rsna.parent, split, args.limit)
+    table = strata_markdown(strata, f"Validation of {args.model} per stratum")
+    atomic_write_text(output / "validation.json", json.dumps(
+        {"model": str(args.model), "model_file": detector.source, "limit": args.limit,
+         "split": {"rsna": split.to_dict(), "koitka-240": KOITKA_VALIDATION, "dha-landmarks": list(DHA_VALIDATION)},
+         "strata": [r.to_dict() for r in strata]}, indent=2) + "\n")
+    atomic_write_text(output / "validation.md", table)
+    print(table)
+    print(f"Written: {output / 'validation.json'}, {output / 'validation.md'}")
 
 
 def main(argv=None):

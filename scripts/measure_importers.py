@@ -1,6 +1,7 @@
 """How well the keypoint and bone importers reproduce the annotators' boxes (prints the numbers).
 
 Usage: python scripts/measure_importers.py [RSNA_FOLDER]   (default ../shared/data/rsna-bone-age)
+(with koitka-240 beside it, step 1 is repeated on its 240 hands with the importers' own average hand)
 
 1. Box sizes: the average hand learned on 15 of the 20 annotated hands, fitted to the 14 joint
    centres of each of the other 5 (4 folds): IoU of the sized box with the annotator's box, and
@@ -22,7 +23,8 @@ sys.path.insert(0, str(REPO / "OssificationDetector"))
 
 from OssificationDetectorLib.importers.bones import (  # noqa: E402
     JOINT_RULES, bones_by_digit, joint_position, learn_joint_rules, read_bone_voc)
-from OssificationDetectorLib.core.hand_template import SLOTS, learn_template, upright_left_hand_slots  # noqa: E402
+from OssificationDetectorLib.core.hand_template import (  # noqa: E402
+    SLOTS, default_template, learn_template, upright_left_hand_slots)
 from OssificationDetectorLib.importers.joint_boxes import place_hand  # noqa: E402
 from OssificationDetectorLib.importers.keypoints import AREA_KEYPOINTS, keypoints_by_name  # noqa: E402
 from OssificationDetectorLib.annotations.voc import read_voc  # noqa: E402
@@ -43,12 +45,16 @@ def describe(values, within=None):
     return text
 
 
-def measure_sizes(voc_folder, folds=4):
+def measure_sizes(voc_folder, folds=4, template=None):
+    """With a template (the importers' default): that one, on every complete hand of the folder."""
     images = [read_voc(p) for p in sorted(Path(voc_folder).glob("*.xml"))]
+    if template is not None:
+        images, folds = [a for a in images if len(a.boxes) == 17], 1
     iou, centre, wrist_anchored = {}, {}, []
     for fold in range(folds):
         test = images[fold::folds]
-        template = learn_template([a for a in images if a not in test])
+        if template is None or fold > 0:
+            template = learn_template([a for a in images if a not in test])
         for ann in test:
             truth = upright_left_hand_slots(ann)
             joints = {s: complex(*truth[s].center) for s in JOINTS}
@@ -63,8 +69,13 @@ def measure_sizes(voc_folder, folds=4):
             anchors = {**joints, **{s: complex(*truth[s].center) for s in FOREARM}}
             anchored = place_hand(anchors, {s: 4.0 for s in FOREARM}, template)
             wrist_anchored.append(truth[("Wrist", None)].iou(anchored.box(("Wrist", None))))
-    print(f"1. Box sizes from the average hand ({len(images)} hands, {folds} folds of "
-          f"{len(images) - len(images) // folds}/{len(images) // folds}), IoU with the annotator's box at its centre:")
+    if folds == 1:
+        print(f"1. Box sizes from the importers' average hand on {len(images)} complete hands of {voc_folder}, "
+              "IoU with the annotator's box at its centre:")
+    else:
+        print(f"1. Box sizes from the average hand ({len(images)} hands, {folds} folds of "
+              f"{len(images) - len(images) // folds}/{len(images) // folds}), IoU with the annotator's box "
+              "at its centre:")
     for label, values in iou.items():
         print(f"   {label:6s} {describe(values, None)}, {np.mean(np.array(values) >= 0.5) * 100:.0f} % >= 0.5")
     print("   Extrapolated from the 14 joints: distance / criterion radius; IoU")
@@ -122,6 +133,9 @@ def main(argv):
         sys.exit(f"{rsna} has no annotations/ folder: give the RSNA bone-age data folder.")
     measure_sizes(rsna / "annotations" / "ossification-voc")
     measure_bone_rules(rsna)
+    koitka = rsna.parent / "koitka-240" / "annotations"
+    if koitka.is_dir():  # the paper's 240 training hands: a check of the sizes the importers really use
+        measure_sizes(koitka, template=default_template())
 
 
 if __name__ == "__main__":

@@ -3,7 +3,7 @@
 # OssificationDetector/Resources/Models/$FILE, its models.json entry and MODEL_CARD.md (with the
 # held-out evaluation of scripts/evaluate_default_model.py appended).
 #
-# Data: ../shared/data/rsna-bone-age. Held out from the start (OssificationDetectorLib/heldout.py):
+# Data: ../shared/data/rsna-bone-age (and, for stage 4, koitka-240 and dha-landmarks beside it). Held out from the start (OssificationDetectorLib/heldout.py):
 # ossification-area radiographs 4221 4253 4298 6435 6470 (4221, 4298 and 6470 are the samples in
 # Testing/Data), every 4th bone-box radiograph and every 4th keypoint-only radiograph (ids in numeric
 # order). Nothing held out is trained on.
@@ -16,10 +16,16 @@
 # Stage 3 (PSEUDO_LABELS=0 skips it): the stage-2 model labels the 500 unannotated RSNA radiographs
 #   (`pseudo-label`: kept only where it finds a complete, consistent left hand, every area scored
 #   >= 0.7), then is finetuned at lr 0.003 on stage 2's data plus those pseudo-labels.
+# Stage 4 (NEW_SOURCES=0 skips it): finetune stage 3 for 60 iterations at lr 0.003 (10 warm-up), only the
+#   top 11 backbone blocks learning (--trainable-layers 11), on stage 2's data plus the training parts of koitka-240 (the paper's 240
+#   training radiographs at 299 px, their real scale: the network's own resize brings them to the
+#   working size) and of the dha-landmarks import (finger joints, cropped). The validation of
+#   OssificationDetectorLib/evaluation/validation_split.py (40 koitka-240 radiographs by bone age, 17
+#   dha-landmarks) is never written to the training folders.
 # On a 2-core CPU: stage 1 about 35 min, stage 2 about 15 min, stage 3 about 8 min of pseudo-labelling
 # and 15 min of training; DEVICE=cuda makes each a few minutes.
 # Options by environment: ITERATIONS (stage 1), FINETUNE_ITERATIONS, PSEUDO_ITERATIONS, PSEUDO_LABELS=0
-# (skip stage 3), DEVICE (auto|cpu|cuda), THREADS, DATA (the rsna-bone-age folder), FILE, RESUME=1
+# (skip stage 3), NEW_SOURCE_ITERATIONS, NEW_SOURCES=0 (skip stage 4), DEVICE (auto|cpu|cuda), THREADS, DATA (the rsna-bone-age folder), FILE, RESUME=1
 # (continue an interrupted stage 1).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -28,6 +34,8 @@ ITERATIONS=${ITERATIONS:-600}
 FINETUNE_ITERATIONS=${FINETUNE_ITERATIONS:-400}
 PSEUDO_LABELS=${PSEUDO_LABELS:-1}
 PSEUDO_ITERATIONS=${PSEUDO_ITERATIONS:-400}
+NEW_SOURCES=${NEW_SOURCES:-1}
+NEW_SOURCE_ITERATIONS=${NEW_SOURCE_ITERATIONS:-60}
 DEVICE=${DEVICE:-auto}
 THREADS=${THREADS:-2}
 FILE=${FILE:-ossification-mobilenet_v2_fpn-v3.pt}
@@ -53,8 +61,13 @@ if [ "${RESUME:-0}" = "1" ]; then resume=(--resume); fi
 
 rm -rf build/extra
 "$PYTHON" scripts/evaluate_default_model.py --data "$DATA" --write-train-folders build/extra
+# Each stage writes build/$FILE when it is the last one run, else build/stageN.pt.
 stage2="build/$FILE"
+stage3="build/$FILE"
 if [ "$PSEUDO_LABELS" = "1" ]; then stage2=build/stage2.pt; fi
+if [ "$NEW_SOURCES" = "1" ]; then
+  if [ "$PSEUDO_LABELS" = "1" ]; then stage3=build/stage3.pt; else stage2=build/stage2.pt; stage3=$stage2; fi
+fi
 "$PYTHON" -m OssificationDetectorLib train "$VOC" "$VOC" build/extra/bones-voc build/extra/keypoints-voc \
   --output "$stage2" --base build/stage1.pt \
   --iterations "$FINETUNE_ITERATIONS" --lr 0.005 --warmup 20 --eval-every 5 "${common[@]}" \
@@ -73,12 +86,19 @@ from OssificationDetectorLib.evaluation.heldout import held_out_ids_in, rsna_spl
 leaked = held_out_ids_in(sys.argv[2], rsna_split(sys.argv[1]))
 sys.exit(f"held-out radiographs among the pseudo-labels: {leaked}" if leaked else 0)' "$DATA" build/pseudo-voc
   "$PYTHON" -m OssificationDetectorLib train "$VOC" "$VOC" build/extra/bones-voc build/extra/keypoints-voc \
-    build/pseudo-voc --output "build/$FILE" --base "$stage2" \
+    build/pseudo-voc --output "$stage3" --base "$stage2" \
     --iterations "$PSEUDO_ITERATIONS" --lr 0.003 --warmup 20 --eval-every 5 "${common[@]}" \
     --description "Faster R-CNN MobileNetV2-FPN, ImageNet init, RSNA ossification-area boxes, finetuned with boxes converted from bone boxes and hand keypoints, then with pseudo-labels of unannotated radiographs"
+fi
+
+if [ "$NEW_SOURCES" = "1" ]; then
+  "$PYTHON" -m OssificationDetectorLib train "$VOC" "$VOC" build/extra/bones-voc build/extra/keypoints-voc \
+    build/extra/koitka-voc build/extra/koitka-halfres-voc build/extra/dha-voc --output "build/$FILE" --base "$stage3" \
+    --iterations "$NEW_SOURCE_ITERATIONS" --lr 0.003 --warmup 10 --eval-every 0 --trainable-layers 11 "${common[@]}" \
+    --description "Faster R-CNN MobileNetV2-FPN, ImageNet init, RSNA ossification-area boxes, finetuned with boxes converted from bone boxes and hand keypoints, with pseudo-labels, then with koitka-240 and Digital Hand Atlas landmarks"
 fi
 
 "$PYTHON" scripts/evaluate_default_model.py --data "$DATA" --model "build/$FILE" --threads "$THREADS" \
   --output build/heldout
 "$PYTHON" scripts/publish_model.py "build/$FILE" --name default --models-dir "$MODELS" \
-  --notes "$(grep -v "^!\[" build/heldout/heldout.md | sed "s/^#/##/")"
+  --notes "$(cat build/heldout/validation.md build/heldout/heldout.md | grep -v "^!\[" | sed "s/^#/##/")"

@@ -95,8 +95,10 @@ def _coco_file_in(folder):
 
 
 def _voc_files_in(folder):
-    if (folder / "Annotations").is_dir():
-        return sorted((folder / "Annotations").rglob("*.xml"))
+    # LabelImg's Annotations/, or annotations/ beside images/ (koitka-240 and other published sets).
+    for name in ("Annotations", "annotations"):
+        if (folder / name).is_dir() and any((folder / name).rglob("*.xml")):
+            return sorted((folder / name).rglob("*.xml"))
     return sorted(folder.glob("*.xml"))
 
 

@@ -2,9 +2,9 @@
 
   detect IMAGE_OR_FOLDER... --output detections.json [--overlay FOLDER] [--model NAME_OR_PATH]
   train DATASET [DATASET...] --output MODEL.pt [options]
-  evaluate DETECTIONS_OR_MODEL DATASET --output FOLDER
+  evaluate DETECTIONS_OR_MODEL DATASET --output FOLDER [--strata JSON [--joints-only]]
   convert SRC DST --format voc|coco|yolo
-  import SOURCE --kind hand-keypoints|rus-bones --output FOLDER
+  import SOURCE --kind hand-keypoints|rus-bones|dha-landmarks --output FOLDER
   benchmark [IMAGE_OR_FOLDER...] [--model NAME_OR_PATH]
   pseudo-label IMAGE_OR_FOLDER... --output FOLDER [--model NAME_OR_PATH] [--min-score 0.7]
   dicom-report REVIEW IMAGE.dcm --output FOLDER [--gsps]   (and detect ... --dicom-sr FOLDER [--gsps])
@@ -45,6 +45,7 @@ _USER_ERRORS = (
     ("..core.taxonomy", "UnknownClassError"), ("..training.train", "TrainingError"),
     ("..training.training_data", "TrainingDataError"), ("..annotations.dataset_store", "AnnotationConflictError"),
     ("..evaluation.evaluate", "EvaluationError"), ("..dicom_results.source_image", "DicomResultsError"),
+    ("..evaluation.strata", "StrataError"),
 )
 
 
@@ -100,8 +101,11 @@ def parser():
     p.add_argument("--batch-size", type=positive_int, default=2)
     p.add_argument("--lr", type=positive_float, default=0.01)
     p.add_argument("--warmup", type=non_negative_int, default=50, help="warm-up iterations")
-    p.add_argument("--init", default="imagenet", choices=INITS)
-    p.add_argument("--base", help="model (file or name) to continue finetuning")
+    p.add_argument("--init", choices=INITS,
+                   help="start from torchvision's ImageNet (or COCO) weights, downloaded once into TORCH_HOME, or "
+                        "from random weights (none); default: the bundled default model, offline")
+    p.add_argument("--base", help="model (file or name) to continue finetuning (default: the bundled default "
+                                  "model unless --init is given)")
     p.add_argument("--architecture", default=DEFAULT_ARCHITECTURE, choices=ARCHITECTURES)
     p.add_argument("--trainable-layers", type=non_negative_int,
                    help="backbone blocks that learn (mobilenet_v2_fpn: 0-18, default 16; 11 trains ~40%% faster "
@@ -134,6 +138,11 @@ def parser():
     p.add_argument("detections_or_model", metavar="DETECTIONS_OR_MODEL")
     p.add_argument("dataset", metavar="DATASET")
     p.add_argument("--output", required=True, help="folder for report.md, report.json, precision_recall.png")
+    p.add_argument("--strata", metavar="JSON",
+                   help="also report per stratum (strata.md, strata.json): a JSON object {image id: stratum}, or a "
+                        "manifest.json whose entries have an id and boneage_months or age_months (age bands)")
+    p.add_argument("--joints-only", action="store_true",
+                   help="score only the DIP, PIP and MCP centres per stratum (truths made from joint landmarks)")
     common(p, threshold=0.05)
     p.set_defaults(run=cmd_evaluate)
 
@@ -148,9 +157,10 @@ def parser():
     p.add_argument("--quiet", action="store_true")
     p.set_defaults(run=cmd_convert)
 
-    p = sub.add_parser("import", help="convert hand keypoints or bone boxes into a VOC training folder")
-    p.add_argument("source", metavar="SOURCE", help="COCO keypoints .json, or folder of bone-box VOC files")
-    p.add_argument("--kind", required=True, choices=("hand-keypoints", "rus-bones"))
+    p = sub.add_parser("import", help="convert hand keypoints, bone boxes or hand landmarks into a VOC training folder")
+    p.add_argument("source", metavar="SOURCE",
+                   help="COCO keypoints .json, folder of bone-box VOC files, or dha-landmarks folder (landmarks37.csv)")
+    p.add_argument("--kind", required=True, choices=("hand-keypoints", "rus-bones", "dha-landmarks"))
     p.add_argument("--output", required=True, help="folder to write (Annotations/, JPEGImages/)")
     p.add_argument("--image-root", help="folder of the images when not next to the annotations")
     p.add_argument("--copy", action="store_true", help="copy the images instead of hard-linking them")

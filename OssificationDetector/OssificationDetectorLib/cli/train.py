@@ -158,6 +158,11 @@ def cmd_evaluate(args):
     if not Path(args.dataset).exists():
         raise UserError(f"The dataset {args.dataset} does not exist: give a VOC/COCO/YOLO dataset folder or file.")
     check_output_folder(args.output, "the report")
+    strata = None
+    if args.strata:
+        from ..evaluation.strata import read_strata
+
+        strata = read_strata(args.strata)
 
     from ..annotations.datasets import load_dataset
     from ..detection.detections_json import read_detections_json
@@ -165,11 +170,15 @@ def cmd_evaluate(args):
     from ..evaluation.report import write_report
 
     dataset = load_dataset(args.dataset)
+    not_scored = []
     if is_json:
         detections, truths = align_by_file(read_detections_json(source), dataset.images, missing="skip")
         if len(truths) < len(dataset.images):
             say(args, f"{len(dataset.images) - len(truths)} of the dataset's {len(dataset.images)} images have no "
                       f"detections in {source}: evaluating the {len(truths)} that have.")
+            kept = {id(t) for t in truths}
+            not_scored = [(ann.file, f"no detections in {source.name}")
+                          for ann in dataset.images if id(ann) not in kept]
     else:
         from ..detection.detect import Detector
 
@@ -183,7 +192,25 @@ def cmd_evaluate(args):
             close_bar(bar)
     result = evaluate(detections, truths)
     write_report(result, args.output)
+    if strata is not None:
+        _write_strata_report(detections, truths, strata, args, not_scored)
     overall = result.centre_overall
     mean_ap = f"{result.mean_ap:.4f}" if result.mean_ap is not None else "n/a"
     say(args, f"mAP@0.5 {mean_ap}, centre F1 {overall.f1:.4f} on {result.n_images} images -> {args.output}")
     return 0
+
+
+def _write_strata_report(detections, truths, strata, args, not_scored):
+    """strata.md and strata.json in the report folder: every stratum, then the images not scored."""
+    from ..core.atomic import atomic_write_text
+    from ..evaluation.strata import score_by_stratum, strata_markdown
+
+    results = score_by_stratum(detections, truths, strata, "joints" if args.joints_only else "boxes")
+    folder = Path(args.output)
+    atomic_write_text(folder / "strata.json", json.dumps(
+        {"strata": [r.to_dict() for r in results],
+         "not_scored": [{"image": f, "reason": why} for f, why in not_scored]}, indent=2) + "\n")
+    atomic_write_text(folder / "strata.md", strata_markdown(results, not_scored=not_scored))
+    for r in results:
+        say(args, f"{r.name}: {len(r.images)} images, centre F1 {r.centre.f1:.4f}, "
+                  f"{r.hands.complete} of {r.hands.hands} hands complete")

@@ -47,22 +47,27 @@ class MatchCounts:
                 "precision": self.precision, "recall": self.recall, "f1": self.f1}
 
 
-def match_centres(boxes, centres, radius, score_threshold=SCORE_THRESHOLD):
-    """Counts for one image and one class: `boxes` detections, `centres` truth (x, y) points."""
+def matched_truths(boxes, centres, radius, score_threshold=SCORE_THRESHOLD):
+    """(indices of the truth centres found, number of detections that found none) for one image and
+    one class: `boxes` detections, `centres` truth (x, y) points."""
     kept = sorted((b for b in boxes if score_of(b) >= score_threshold), key=lambda b: -score_of(b))
-    free = list(centres)
-    counts = MatchCounts()
+    free = list(range(len(centres)))
+    found, unmatched = [], 0
     for box in kept:
         cx, cy = box.center
-        distances = [math.hypot(x - cx, y - cy) for x, y in free]
+        distances = [math.hypot(centres[i][0] - cx, centres[i][1] - cy) for i in free]
         nearest = min(range(len(free)), key=distances.__getitem__, default=None)
         if nearest is not None and distances[nearest] <= radius:
-            free.pop(nearest)
-            counts.tp += 1
+            found.append(free.pop(nearest))
         else:
-            counts.fp += 1
-    counts.fn = len(free)
-    return counts
+            unmatched += 1
+    return found, unmatched
+
+
+def match_centres(boxes, centres, radius, score_threshold=SCORE_THRESHOLD):
+    """Counts for one image and one class: `boxes` detections, `centres` truth (x, y) points."""
+    found, unmatched = matched_truths(boxes, centres, radius, score_threshold)
+    return MatchCounts(len(found), unmatched, len(centres) - len(found))
 
 
 def centre_criterion(detections, truth_centres_by_class, heights, score_threshold=SCORE_THRESHOLD,

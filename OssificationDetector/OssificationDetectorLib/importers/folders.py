@@ -3,8 +3,9 @@
 Kinds:
 - "hand-keypoints": a COCO keypoints JSON file of hands (21 points) -> DIP, PIP, MCP boxes.
 - "rus-bones": a folder of Pascal VOC files of the 21 RUS bones -> all 17 boxes.
+- "dha-landmarks": Digital Hand Atlas landmarks (landmarks37.csv, 37 points) -> DIP, PIP, MCP boxes.
 
-A converted image that lacks some classes (keypoints: radius, ulna, wrist) is written for training
+A converted image that lacks some classes (keypoints, landmarks: radius, ulna, wrist) is written for training
 cropped to the part of the hand that its boxes cover, so that the unmarked forearm is not learned
 as background.
 """
@@ -22,9 +23,11 @@ from ..annotations.image_files import image_size
 from .imported import AnnotationImportError
 from .joint_boxes import TooFewPointsError, best_placement
 from .keypoints import read_hand_keypoints
+from .landmarks import read_hand_landmarks
 from ..annotations.voc import write_voc
 
-KINDS = {"hand-keypoints": read_hand_keypoints, "rus-bones": read_bone_folder}
+KINDS = {"hand-keypoints": read_hand_keypoints, "rus-bones": read_bone_folder,
+         "dha-landmarks": read_hand_landmarks}
 CROP_MARGIN = 0.01            # of the image's size, kept beyond the last box
 MAX_TURN_FOR_CROP = 30.0      # degrees from an image axis; a hand turned more is not cropped
 

@@ -34,8 +34,11 @@ class TrainConfig:
     datasets: List[str]
     output: str
     architecture: str = DEFAULT_ARCHITECTURE
-    init: str = "imagenet"  # imagenet | coco | none; ignored when `base` is given
-    base: Optional[str] = None  # a model file (or registered name) to continue finetuning
+    # Where a run starts: `base` (a model file or registered name) when given, else `init` (imagenet | coco |
+    # none: weights that torchvision downloads, or random); with neither, the bundled default model, which
+    # needs nothing from the internet.
+    init: Optional[str] = None
+    base: Optional[str] = None
     epochs: Optional[int] = None
     iterations: Optional[int] = None  # wins over epochs
     batch_size: int = 2
@@ -59,6 +62,16 @@ class TrainConfig:
     augment: AugmentConfig = field(default_factory=AugmentConfig)
     name: Optional[str] = None
     description: str = ""
+
+    def __post_init__(self):
+        if self.base is None and self.init is None:
+            from ..model.registry import DEFAULT_MODEL
+
+            if self.architecture != DEFAULT_ARCHITECTURE:
+                raise TrainingError(
+                    f"The bundled default model is a {DEFAULT_ARCHITECTURE}: to train a {self.architecture}, give "
+                    "--init imagenet, coco or none (or --base with a model of that architecture).")
+            self.base = DEFAULT_MODEL
 
     def total_iterations(self, per_epoch):
         if self.iterations:
