@@ -199,6 +199,10 @@ def _train(config, report, stop, interrupted):
     model, architecture, origin = _initial_model(config)
     model.to(device).train()
     set_train_sizes(model, sizes)
+    if any(item.annotation.ignored for item in train_items):  # pseudo-labels where the teacher was unsure
+        from .ignore_regions import honour_ignore_regions
+
+        honour_ignore_regions(model)
     parameters = [p for p in model.parameters() if p.requires_grad]
     optimizer = torch.optim.SGD(parameters, lr=config.lr, momentum=config.momentum,
                                 weight_decay=config.weight_decay)
