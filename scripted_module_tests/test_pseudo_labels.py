@@ -11,12 +11,13 @@ from OssificationDetectorLib.core.taxonomy import EXPECTED_TOTAL
 
 @pytest.fixture(scope="module")
 def teacher():
-    from OssificationDetectorLib.detection.detect import Detector
     from OssificationDetectorLib.model.registry import bundled_models_dir
 
     if not (bundled_models_dir() / "models.json").is_file():
         pytest.skip("no bundled default model in Resources/Models")
-    return Detector("default", device="cpu", threads=1, orientations="upright")
+    from OssificationDetectorLib.training.pseudo_labels import teacher as make_teacher
+
+    return make_teacher("default", device="cpu", threads=1)
 
 
 @pytest.fixture(scope="module")
@@ -91,8 +92,10 @@ def test_the_command_writes_the_folder_and_reports_the_yield(teacher, labelled, 
     from OssificationDetectorLib.annotations.datasets import load_dataset
 
     _, noise, _, (kept, _) = labelled
-    hand = Path(kept[0].file)
-    code = main(["pseudo-label", str(hand), str(noise), "--output", str(tmp_path / "out"),
+    # The samples are held-out radiographs, which the command never labels: a copy under another name.
+    hand = tmp_path / "unannotated-hand.png"
+    hand.write_bytes(Path(kept[0].file).read_bytes())
+    code = main(["pseudo-label", str(hand), str(noise), "--output", str(tmp_path / "out"), "--rule", "complete",
                  "--device", "cpu", "--threads", "1", "--min-score", "0.7"])
     out = capsys.readouterr().out
     assert code == 0
