@@ -111,7 +111,8 @@ def _two_steps(model, target):
     return losses, model.state_dict()
 
 
-@pytest.mark.parametrize("target", [_target(ignored=False), {**_target(ignored=False), IGNORE_KEY: torch.zeros((0, 4))}],
+@pytest.mark.parametrize("target", [_target(ignored=False),
+                                    {**_target(ignored=False), IGNORE_KEY: torch.zeros((0, 4))}],
                          ids=["no ignored key", "empty ignored boxes"])
 def test_without_ignored_regions_training_is_bit_identical(target):
     plain_losses, plain_state = _two_steps(_model(), _target(ignored=False))

@@ -10,17 +10,6 @@ from OssificationDetectorLib.core.taxonomy import EXPECTED_TOTAL
 
 
 @pytest.fixture(scope="module")
-def teacher():
-    from OssificationDetectorLib.model.registry import bundled_models_dir
-
-    if not (bundled_models_dir() / "models.json").is_file():
-        pytest.skip("no bundled default model in Resources/Models")
-    from OssificationDetectorLib.training.pseudo_labels import teacher as make_teacher
-
-    return make_teacher("default", device="cpu", threads=1)
-
-
-@pytest.fixture(scope="module")
 def labelled(teacher, tmp_path_factory):
     """pseudo_label over the three sample hands, a noise image and a hand cut in half."""
     from OssificationDetectorLib.training.pseudo_labels import pseudo_label
