@@ -6,7 +6,9 @@ regions ignored (uncertain or stray boxes, and areas placed by the average hand)
 image's outcome to --output as JSON.
 
     .venv/bin/python scripts/compare_pseudo_label_rules.py ../shared/data/young-rsna/images \
-        --exclude-ids ids.txt --output young.json [--every 5] [--model default] [--threads 2]
+        --exclude-ids ids.txt --output young.json [--every 5] [--model default] [--threads 2] [--write FOLDER]
+
+--write FOLDER also writes each rule's pseudo-labels as a VOC folder, FOLDER/partial and FOLDER/complete.
 """
 import argparse
 import json
@@ -17,12 +19,13 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "OssificationDetector"))
 
 from OssificationDetectorLib.cli.common import image_files  # noqa: E402
+from OssificationDetectorLib.core.boxes import AnnotatedImage  # noqa: E402
 from OssificationDetectorLib.core.taxonomy import EXPECTED_TOTAL  # noqa: E402
 from OssificationDetectorLib.training.pseudo_label_rules import (  # noqa: E402
     DEFAULT_IGNORE_SCORE, DEFAULT_MIN_SCORE, RULES, hand_labels,
 )
 from OssificationDetectorLib.training.pseudo_labels import (  # noqa: E402
-    default_excluded_ids, read_id_files, reason_counts, teacher,
+    default_excluded_ids, read_id_files, reason_counts, teacher, write_pseudo_label_folder,
 )
 
 
@@ -58,6 +61,7 @@ def main(argv=None):
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--min-score", type=float, default=DEFAULT_MIN_SCORE)
     parser.add_argument("--ignore-score", type=float, default=DEFAULT_IGNORE_SCORE)
+    parser.add_argument("--write", help="folder for each rule's pseudo-label VOC folder")
     args = parser.parse_args(argv)
     excluded = read_id_files(args.exclude_ids) | default_excluded_ids()
     files = image_files(args.inputs)[::args.every]
@@ -67,15 +71,23 @@ def main(argv=None):
     from OssificationDetectorLib.io.images import read_radiograph
 
     rows, began = [], time.monotonic()
+    kept = {rule: [] for rule in RULES}
     for path in files:
         radiograph = read_radiograph(path)
         raw = detector.detect(radiograph)
         row = {"file": str(path)}
         for rule in RULES:
-            row[rule] = outcome(hand_labels(raw, radiograph.width, radiograph.height, rule, args.min_score,
-                                            args.ignore_score))
+            labels = hand_labels(raw, radiograph.width, radiograph.height, rule, args.min_score, args.ignore_score)
+            row[rule] = outcome(labels)
+            if labels.reason is None:
+                kept[rule].append(AnnotatedImage(str(path), radiograph.width, radiograph.height, labels.boxes,
+                                                 labels.ignored))
         rows.append(row)
     seconds = time.monotonic() - began
+    if args.write:
+        for rule in RULES:
+            rejected = [(row["file"], row[rule]["reason"]) for row in rows if row[rule]["kept"] == "rejected"]
+            write_pseudo_label_folder(kept[rule], rejected, Path(args.write) / rule, link=False)
     report = {"images": len(files), "excluded": [str(f) for f in skipped], "seconds": round(seconds, 1),
               "min_score": args.min_score, "ignore_score": args.ignore_score,
               "summary": {rule: summary(rows, rule) for rule in RULES}, "rows": rows}
