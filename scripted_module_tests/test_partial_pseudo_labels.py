@@ -115,6 +115,7 @@ def test_partial_labels_reach_training_as_ignored_boxes_that_turn_with_the_image
 
 def test_training_on_partial_labels_runs(hand, tmp_path):
     from OssificationDetectorLib.core.boxes import AnnotatedImage
+    from OssificationDetectorLib.model.checkpoints import read_model_file
     from OssificationDetectorLib.training.pseudo_labels import write_pseudo_label_folder
     from OssificationDetectorLib.training.train import TrainConfig, train
 
@@ -128,6 +129,8 @@ def test_training_on_partial_labels_runs(hand, tmp_path):
                                device="cpu", threads=1, eval_every=0, seed=0), events.append, lambda: False)
     assert result.status == "finished"
     assert all(np.isfinite(e["loss"]) for e in events if e["event"] == "iteration")
+    _, metadata = read_model_file(result.output)
+    assert metadata["training_data"]["ignored_regions"] == len(labels.ignored) > 0
 
 
 def test_the_command_takes_exclude_id_files_and_refuses_a_missing_one(tmp_path, capsys, teacher):
