@@ -1,4 +1,5 @@
-"""Pseudo-labels with the bundled default model: complete hands kept, anything else rejected with a reason."""
+"""Pseudo-labels with the bundled default model, complete rule: complete hands kept, anything else rejected
+with a reason."""
 from dataclasses import replace
 from pathlib import Path
 
@@ -23,7 +24,7 @@ def labelled(teacher, tmp_path_factory):
     with Image.open(hands[0]) as image:
         fingers = folder / "fingers.png"
         image.crop((0, 0, image.width, image.height * 2 // 5)).save(fingers)
-    return hands, noise, fingers, pseudo_label(teacher, hands + [noise, fingers])
+    return hands, noise, fingers, pseudo_label(teacher, hands + [noise, fingers], rule="complete")
 
 
 def test_complete_hands_are_kept_with_their_17_named_areas(labelled):

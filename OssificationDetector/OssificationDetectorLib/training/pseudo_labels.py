@@ -38,7 +38,7 @@ def default_excluded_ids():
     return set(OSSIFICATION_HELD_OUT)
 
 
-def pseudo_label(detector, image_paths, min_score=DEFAULT_MIN_SCORE, progress=None, rule="complete",
+def pseudo_label(detector, image_paths, min_score=DEFAULT_MIN_SCORE, progress=None, rule="partial",
                  ignore_score=DEFAULT_IGNORE_SCORE, threshold=DETECTION_THRESHOLD, exclude_ids=()):
     """Detect each radiograph with `detector` (see teacher()) and keep what `rule` accepts.
 
