@@ -75,3 +75,14 @@ def tiny_model_file(tmp_path_factory):
     path = tmp_path_factory.mktemp("tiny-model") / "tiny.pt"
     sha256 = save_model(path, model, model_metadata("mobilenet_v2_fpn", 128, 160, name="tiny"))
     return path, sha256
+
+
+@pytest.fixture(scope="session")
+def teacher():
+    """The bundled default model as pseudo-labelling's teacher (raw boxes, upright), on the CPU."""
+    from OssificationDetectorLib.model.registry import bundled_models_dir
+    from OssificationDetectorLib.training.pseudo_labels import teacher as make_teacher
+
+    if not (bundled_models_dir() / "models.json").is_file():
+        pytest.skip("no bundled default model in Resources/Models")
+    return make_teacher("default", device="cpu", threads=1)

@@ -4,7 +4,8 @@ Boxes are COCO's [x, y, width, height]. Because x + (x2 - x) is not always exact
 point, each annotation written here also carries its corners in "xyxy" (other COCO tools ignore the
 key); reading prefers those corners when they agree with "bbox", so our own files round-trip
 exactly and files from other tools come back within about 1e-12 px. Scores travel in "score" (as in
-COCO results files) and digits in "digit".
+COCO results files) and digits in "digit". Annotations with "iscrowd": 1 are the image's ignored
+regions (AnnotatedImage.ignored), as COCO's own evaluation treats crowd regions.
 """
 import json
 from pathlib import Path
@@ -75,7 +76,7 @@ def read_coco(path):
         category = annotation.get("category_id")
         if category not in names:
             raise AnnotationFormatError(f"{where}: category_id {category!r} is not in \"categories\".")
-        image.boxes.append(make_box(
+        (image.ignored if annotation.get("iscrowd") == 1 else image.boxes).append(make_box(
             names[category], *_corners(annotation, where), where=where,
             score=annotation.get("score"), digit=annotation.get("digit"),
         ))
@@ -97,14 +98,14 @@ def coco_dict(images):
         document["images"].append(
             {"id": image_id, "file_name": str(image.file), "width": image.width, "height": image.height}
         )
-        for box in image.boxes:
+        for box, crowd in [(b, 0) for b in image.boxes] + [(b, 1) for b in image.ignored]:
             annotation = {
                 "id": len(document["annotations"]) + 1,
                 "image_id": image_id,
                 "category_id": class_index(box.label),
                 "bbox": [box.x1, box.y1, box.width, box.height],
                 "area": box.area,
-                "iscrowd": 0,
+                "iscrowd": crowd,
                 "xyxy": box.coords,
             }
             if box.score is not None:

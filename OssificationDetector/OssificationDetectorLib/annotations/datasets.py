@@ -212,7 +212,10 @@ def save_dataset(dataset, folder, fmt, link=False, existing="error"):
         clash = next(k for k in keys if keys.count(k) > 1)
         raise DatasetError(f"Two images would be saved as {clash!r} in {folder}: rename one of them.")
     image_folder = folder / ("JPEGImages" if fmt == "voc" else "images")
-    images = [AnnotatedImage(n.as_posix(), a.width, a.height, list(a.boxes))
+    if fmt == "yolo" and any(a.ignored for a in dataset.images):
+        raise DatasetError(f"{dataset.root} marks regions to ignore in training, which YOLO labels cannot hold: "
+                           "convert to voc or coco instead.")
+    images = [AnnotatedImage(n.as_posix(), a.width, a.height, list(a.boxes), list(a.ignored))
               for n, a in zip(names, dataset.images)]
     check_class_list(folder, fmt, existing)  # before the labels there are read with that list
     plan = plan_merge(images, existing_images(folder, fmt), folder, fmt, existing)

@@ -15,12 +15,17 @@ EXISTING_POLICIES = ("error", "overwrite", "keep")
 SAME_BOX_TOLERANCE = 0.5  # px: formats that round coordinates still read as the same box
 
 
-def same_boxes(a, b):
-    if len(a.boxes) != len(b.boxes) or (a.width, a.height) != (b.width, b.height):
+def _same_box_lists(a, b):
+    if len(a) != len(b):
         return False
     key = lambda box: (box.label, box.x1, box.y1)  # noqa: E731
     return all(x.label == y.label and all(abs(p - q) <= SAME_BOX_TOLERANCE for p, q in zip(x.coords, y.coords))
-               for x, y in zip(sorted(a.boxes, key=key), sorted(b.boxes, key=key)))
+               for x, y in zip(sorted(a, key=key), sorted(b, key=key)))
+
+
+def same_boxes(a, b):
+    return ((a.width, a.height) == (b.width, b.height) and _same_box_lists(a.boxes, b.boxes)
+            and _same_box_lists(a.ignored, b.ignored))
 
 
 def image_key(file, fmt):

@@ -2,7 +2,8 @@
 
 Coordinates are kept as floats and written with `repr`, so a write/read round trip is exact.
 A box's score and digit travel in <score> and <digit> elements, which LabelImg and other VOC
-readers ignore.
+readers ignore. Objects marked <difficult>1</difficult> are the image's ignored regions
+(AnnotatedImage.ignored): VOC's own evaluation leaves them out too.
 """
 import xml.etree.ElementTree as ET
 from pathlib import Path
@@ -68,8 +69,11 @@ def read_voc(path):
         raise AnnotationFormatError(f"{path}: the <size> element (image width and height) is missing.")
     width = image_dimension(_text(size, "width", path), f"{path} <size>")
     height = image_dimension(_text(size, "height", path), f"{path} <size>")
-    boxes = [_read_object(obj, f"{path} object {i + 1}") for i, obj in enumerate(root.iter("object"))]
-    return AnnotatedImage(filename, width, height, boxes)
+    boxes, ignored = [], []
+    for i, obj in enumerate(root.iter("object")):
+        where = f"{path} object {i + 1}"
+        (ignored if _text(obj, "difficult", where, required=False) == "1" else boxes).append(_read_object(obj, where))
+    return AnnotatedImage(filename, width, height, boxes, ignored)
 
 
 def _add(parent, tag, text=None):
@@ -92,12 +96,12 @@ def voc_xml(ann, image_path=None, depth=1):
     _add(size, "height", ann.height)
     _add(size, "depth", depth)
     _add(root, "segmented", 0)
-    for box in ann.boxes:
+    for box, difficult in [(b, 0) for b in ann.boxes] + [(b, 1) for b in ann.ignored]:
         obj = _add(root, "object")
         _add(obj, "name", box.label)
         _add(obj, "pose", "Unspecified")
         _add(obj, "truncated", 0)
-        _add(obj, "difficult", 0)
+        _add(obj, "difficult", difficult)
         if box.score is not None:
             _add(obj, "score", repr(box.score))
         if box.digit is not None:

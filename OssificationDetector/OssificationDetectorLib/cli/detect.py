@@ -116,9 +116,13 @@ def cmd_benchmark(args):
 
 
 def cmd_pseudo_label(args):
-    from ..training.pseudo_labels import run_command
+    from ..training.pseudo_labels import read_id_files, run_command
 
     files = image_files(args.inputs)
+    missing = [f for f in args.exclude_ids if not Path(f).is_file()]
+    if missing:
+        raise UserError(f"{missing[0]} does not exist: --exclude-ids takes files listing image ids (file names "
+                        "without extension), one or more a line.")
     check_output_folder(args.output, "the pseudo-label folder")
     check_model(args.model)
-    return run_command(args, files, lambda text: say(args, text))
+    return run_command(args, files, lambda text: say(args, text), read_id_files(args.exclude_ids))

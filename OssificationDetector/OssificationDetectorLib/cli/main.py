@@ -6,7 +6,8 @@
   convert SRC DST --format voc|coco|yolo
   import SOURCE --kind hand-keypoints|rus-bones|dha-landmarks --output FOLDER
   benchmark [IMAGE_OR_FOLDER...] [--model NAME_OR_PATH]
-  pseudo-label IMAGE_OR_FOLDER... --output FOLDER [--model NAME_OR_PATH] [--min-score 0.7]
+  pseudo-label IMAGE_OR_FOLDER... --output FOLDER [--model NAME_OR_PATH] [--rule partial|complete]
+               [--exclude-ids FILE]
   dicom-report REVIEW IMAGE.dcm --output FOLDER [--gsps]   (and detect ... --dicom-sr FOLDER [--gsps])
   models [--add NAME FILE | --remove NAME | --fetch NAME]
 
@@ -176,7 +177,8 @@ def parser():
 
     from ..training.pseudo_labels import add_arguments as pseudo_label_arguments
 
-    p = sub.add_parser("pseudo-label", help="label unannotated radiographs with a model, keeping only complete hands")
+    p = sub.add_parser("pseudo-label", help="label unannotated radiographs with a model: confident areas kept, "
+                                            "the rest of each hand ignored in training")
     pseudo_label_arguments(p)
     common(p)
     p.set_defaults(run=cmd_pseudo_label)

@@ -81,9 +81,14 @@ class Box:
 
 @dataclass
 class AnnotatedImage:
-    """One radiograph's boxes. `file` is relative to its dataset folder where it has one."""
+    """One radiograph's boxes. `file` is relative to its dataset folder where it has one.
+
+    `ignored`: regions that are neither an area nor background in training (where a teacher was
+    unsure), stored as VOC's `difficult` and COCO's `iscrowd` objects; metrics and the anatomy
+    never see them."""
 
     file: str
     width: int
     height: int
     boxes: List[Box] = field(default_factory=list)
+    ignored: List[Box] = field(default_factory=list)

@@ -5,7 +5,9 @@ teach the model that thumbs sit on either side. Scale changes come from the dete
 multi-scale training (a random short side per batch, see train.py).
 
 Images are 2D float32 arrays in [0, 1] (images.normalized); boxes an (N, 4) float array of
-x1, y1, x2, y2 in pixels (x right, y down, origin at the top-left corner of the first pixel).
+x1, y1, x2, y2 in pixels (x right, y down, origin at the top-left corner of the first pixel);
+labels are carried along, never read, so ignored regions (training_data.IGNORED_LABEL) turn, flip and
+leave the image exactly as the areas do.
 """
 import math
 from dataclasses import dataclass

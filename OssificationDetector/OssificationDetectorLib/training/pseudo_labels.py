@@ -1,68 +1,73 @@
 """Pseudo-labels: a teacher model's boxes on unannotated radiographs, as training data.
 
-A radiograph's detections are kept only when they look like a whole, plausible left hand: exactly
-the 17 expected areas, each scored at least min_score, every joint assigned to its digit, and no
-anatomy warning (nothing missing or left out, a left hand, upright). Anything less is rejected
-with the reason, so that wrong boxes do not teach the next model its teacher's mistakes.
+Each radiograph is detected once, upright; pseudo_label_rules.py decides what of it is kept: with
+the "partial" rule (the default) a hand's confident areas, with what the teacher was unsure of or
+missed as ignored regions (written as VOC `difficult` objects); with the "complete" rule only whole,
+plausible left hands. Validation radiographs must never become pseudo-labels: images whose id (file
+name without extension) is excluded are skipped before detection and listed as such.
 """
 from pathlib import Path
 
 from ..core.atomic import atomic_write_text
 from ..core.boxes import AnnotatedImage
 from ..annotations.datasets import Dataset, save_dataset
-from ..core.taxonomy import DIGITS_OF_CLASS, EXPECTED_COUNTS, EXPECTED_TOTAL
+from ..core.argument_types import fraction
+from ..core.taxonomy import EXPECTED_TOTAL
+from .pseudo_label_rules import (  # noqa: F401  (rejection_reason: the complete rule's reasons, importable here)
+    DEFAULT_IGNORE_SCORE, DEFAULT_MIN_SCORE, DETECTION_THRESHOLD, RULES, hand_labels, rejection_reason,
+)
 
-# The lowest score of the 17 areas of a kept hand. Of the 500 unannotated RSNA radiographs, the
-# default model (v2) found 476 complete, consistent left hands: 473 with every area >= 0.6, 464
-# >= 0.7, 448 >= 0.8, 376 >= 0.9; the weakest area is mostly the ulna.
-DEFAULT_MIN_SCORE = 0.7
 REJECTED_FILE = "rejected.txt"
+EXCLUDED_REASON = "excluded: a validation image is never pseudo-labelled"
 
 
-def rejection_reason(boxes, width, height, min_score=DEFAULT_MIN_SCORE):
-    """Why one radiograph's detected boxes cannot serve as training boxes; None when they can."""
-    from ..detection.anatomy import hand_warnings
+def teacher(model="default", device="auto", threads=None, threshold=DEFAULT_IGNORE_SCORE):
+    """The Detector that pseudo_label expects: raw boxes from `threshold` up, the image as it is."""
+    from ..detection.detect import Detector
 
-    if not boxes:
-        return "no ossification areas found"
-    counts = {label: sum(b.label == label for b in boxes) for label in EXPECTED_COUNTS}
-    if counts != EXPECTED_COUNTS:
-        wrong = ", ".join(f"{counts[c]} of {n} {c}" for c, n in EXPECTED_COUNTS.items() if counts[c] != n)
-        return f"{len(boxes)} of {EXPECTED_TOTAL} areas ({wrong})"
-    weak = [b for b in boxes if b.score is not None and b.score < min_score]
-    if weak:
-        listed = ", ".join(f"{b.name} {b.score:.2f}" for b in sorted(weak, key=lambda b: b.score))
-        return f"{len(weak)} area(s) scored below {min_score:g}: {listed}"
-    if any(b.label in DIGITS_OF_CLASS and b.digit is None for b in boxes):
-        return "joints not assigned to digits"
-    warnings = hand_warnings(boxes, width, height)
-    if warnings:
-        return "; ".join(warnings)
-    return None
+    # Only upright views: detecting turned and mirrored copies too would slow every image; the
+    # rules read each hand's own turn from its boxes.
+    return Detector(model, device=device, threshold=threshold, threads=threads, postprocess=False,
+                    orientations="upright")
 
 
-def pseudo_label(detector, image_paths, min_score=DEFAULT_MIN_SCORE, progress=None):
-    """Detect each radiograph with `detector` (detect.Detector); keep only complete, consistent hands.
+def default_excluded_ids():
+    """Ids never pseudo-labelled whatever the command line says: the held-out radiographs."""
+    from ..evaluation.heldout import OSSIFICATION_HELD_OUT
 
-    Returns (kept: list of AnnotatedImage with the detected boxes, file = the image path,
-    rejected: list of (path, reason)). progress(done, total) is called after each image.
+    return set(OSSIFICATION_HELD_OUT)
+
+
+def pseudo_label(detector, image_paths, min_score=DEFAULT_MIN_SCORE, progress=None, rule="partial",
+                 ignore_score=DEFAULT_IGNORE_SCORE, threshold=DETECTION_THRESHOLD, exclude_ids=()):
+    """Detect each radiograph with `detector` (see teacher()) and keep what `rule` accepts.
+
+    Returns (kept: list of AnnotatedImage with the kept boxes and ignored regions, file = the image
+    path; rejected: list of (path, reason)). Images whose id is in exclude_ids are rejected unread.
+    progress(done, total) is called after each image.
     """
     from ..io.images import RadiographError, read_radiograph
 
     paths = [Path(p) for p in image_paths]
+    exclude_ids = {str(i) for i in exclude_ids}
     kept, rejected = [], []
     for done, path in enumerate(paths, start=1):
-        try:
-            radiograph = read_radiograph(path)
-        except (RadiographError, OSError) as error:
-            rejected.append((path, f"unreadable: {error}"))
+        if path.stem in exclude_ids:
+            rejected.append((path, EXCLUDED_REASON))
         else:
-            boxes = detector.detect(radiograph)
-            reason = rejection_reason(boxes, radiograph.width, radiograph.height, min_score)
-            if reason is None:
-                kept.append(AnnotatedImage(str(path), radiograph.width, radiograph.height, list(boxes)))
+            try:
+                radiograph = read_radiograph(path)
+            except (RadiographError, OSError) as error:
+                rejected.append((path, f"unreadable: {error}"))
             else:
-                rejected.append((path, reason))
+                raw = detector.detect(radiograph)
+                labels = hand_labels(raw, radiograph.width, radiograph.height, rule, min_score, ignore_score,
+                                     threshold)
+                if labels.reason is None:
+                    kept.append(AnnotatedImage(str(path), radiograph.width, radiograph.height, labels.boxes,
+                                               labels.ignored))
+                else:
+                    rejected.append((path, labels.reason))
         if progress is not None:
             progress(done, len(paths))
     return kept, rejected
@@ -90,36 +95,39 @@ def reason_counts(rejected):
     return dict(sorted(counts.items(), key=lambda item: -item[1]))
 
 
-def _score_argument(text):
-    import argparse
-
-    try:
-        score = float(text)
-    except ValueError:
-        score = -1.0
-    if not 0.0 <= score <= 1.0:
-        raise argparse.ArgumentTypeError(f"{text!r}: give a score between 0 and 1 (e.g. {DEFAULT_MIN_SCORE})")
-    return score
-
-
 def add_arguments(p):
     """The `pseudo-label` subcommand's options."""
     p.add_argument("inputs", nargs="+", metavar="IMAGES_OR_FOLDER", help="unannotated radiographs or folders of them")
     p.add_argument("--model", default="default", help="the teacher: registered model name or model file")
     p.add_argument("--output", required=True, help="VOC folder to write (Annotations/, JPEGImages/, rejected.txt)")
-    p.add_argument("--min-score", type=_score_argument, default=DEFAULT_MIN_SCORE,
-                   help=f"lowest score of each of a kept hand's 17 areas (default {DEFAULT_MIN_SCORE})")
+    p.add_argument("--rule", choices=RULES, default="partial",
+                   help="partial: keep a hand's confident areas and mark the rest of the hand as ignored regions "
+                        "(VOC difficult); complete: keep only hands with all 17 areas confident (default partial)")
+    p.add_argument("--min-score", type=fraction, default=DEFAULT_MIN_SCORE,
+                   help=f"lowest score of a kept area (default {DEFAULT_MIN_SCORE})")
+    p.add_argument("--ignore-score", type=fraction, default=DEFAULT_IGNORE_SCORE,
+                   help="partial rule: areas scored from this up to --min-score become ignored regions "
+                        f"(default {DEFAULT_IGNORE_SCORE})")
+    p.add_argument("--exclude-ids", nargs="+", default=[], metavar="FILE",
+                   help="files of image ids (file names without extension) never to pseudo-label, such as the "
+                        "validation images; the held-out radiographs are always excluded")
     p.add_argument("--copy", action="store_true", help="copy the images instead of hard-linking them")
 
 
-def run_command(args, files, say):
-    """Pseudo-label `files` as args says; say(text) reports the yield."""
-    from ..detection.detect import Detector
+def read_id_files(files):
+    """The ids listed in files (separated by spaces, commas or new lines; '#' starts a comment)."""
+    ids = set()
+    for file in files:
+        for line in Path(file).read_text(encoding="utf-8").splitlines():
+            ids.update(v for v in line.split("#")[0].replace(",", " ").split() if v)
+    return ids
 
-    # Only upright left hands are kept: detecting turned and mirrored views as well would only slow
-    # the rejection of the others.
-    detector = Detector(args.model, device=args.device, threshold=args.threshold, threads=args.threads,
-                        orientations="upright")
+
+def run_command(args, files, say, exclude_ids=()):
+    """Pseudo-label `files` as args says; say(text) reports the yield."""
+    partial = args.rule == "partial"
+    detector = teacher(args.model, args.device, args.threads,
+                       min(args.threshold, args.ignore_score) if partial else args.threshold)
     bar = None
     if not args.quiet and len(files) > 1:
         from tqdm import tqdm
@@ -127,13 +135,21 @@ def run_command(args, files, say):
         bar = tqdm(total=len(files), desc="pseudo-label", unit="image", dynamic_ncols=True)
     try:
         kept, rejected = pseudo_label(detector, files, args.min_score,
-                                      progress=(lambda done, total: bar.update(1)) if bar else None)
+                                      progress=(lambda done, total: bar.update(1)) if bar else None,
+                                      rule=args.rule, ignore_score=args.ignore_score, threshold=args.threshold,
+                                      exclude_ids=set(exclude_ids) | default_excluded_ids())
     finally:  # an error's line then starts below the bar, not on it
         if bar:
             bar.close()
     saved = write_pseudo_label_folder(kept, rejected, args.output, link=not args.copy)
     say(f"{args.output}: {len(saved.images)} of {len(files)} radiographs written as pseudo-labels, {len(rejected)} "
         f"rejected (reasons in {Path(args.output) / REJECTED_FILE})")
+    if partial:
+        written = {Path(a.file).name for a in saved.images}
+        hands = [k for k in kept if Path(k.file).name in written]
+        whole = sum(len(k.boxes) == EXPECTED_TOTAL for k in hands)
+        say(f"  {whole} hands with all {EXPECTED_TOTAL} areas, {len(hands) - whole} partial; "
+            f"{sum(len(k.boxes) for k in hands)} areas kept, {sum(len(k.ignored) for k in hands)} regions ignored")
     if saved.kept:
         say(f"  {len(saved.kept)} already annotated in {args.output}: their annotations are kept as they were")
     for kind, count in reason_counts(rejected).items():

@@ -212,6 +212,10 @@ def _train(config, report, stop, interrupted):
     model, architecture, origin = _initial_model(config)
     model.to(device).train()
     set_train_sizes(model, sizes)
+    if any(item.annotation.ignored for item in train_items):  # pseudo-labels where the teacher was unsure
+        from .ignore_regions import honour_ignore_regions
+
+        honour_ignore_regions(model)
     parameters = [p for p in model.parameters() if p.requires_grad]
     optimizer = torch.optim.SGD(parameters, lr=config.lr, momentum=config.momentum,
                                 weight_decay=config.weight_decay)
@@ -426,6 +430,9 @@ def _metadata(config, architecture, origin, dataset_summary, train_items, val_it
                                                                      "threads", "name", "description")}
     training_data = {"datasets": dataset_summary, "train_images": len({(i.dataset, i.key) for i in train_items}),
                      "boxes_per_class": counts, "validation_images": [i.key for i in val_items]}
+    ignored = sum(len(i.annotation.ignored) for i in train_items)
+    if ignored:  # pseudo-labels' regions where the teacher was unsure: neither an area nor background
+        training_data["ignored_regions"] = ignored
     return model_metadata(architecture, config.min_size, config.max_size, name=config.name or Path(config.output).stem,
                           description=config.description, origin=origin, recipe=recipe, iterations=total,
                           final_loss=final_loss, training_data=training_data, metrics=metrics)

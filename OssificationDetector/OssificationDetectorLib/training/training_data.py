@@ -94,10 +94,33 @@ def read_normalized(path):
     return normalized(read_radiograph(path))
 
 
+# The label that an ignored region (AnnotatedImage.ignored) carries through resizing and augmentation,
+# which move it like any box; the sample's target then holds it apart, as "ignore_boxes".
+IGNORED_LABEL = -1
+
+
 def boxes_array(ann):
-    boxes = np.array([b.coords for b in ann.boxes], dtype=np.float64).reshape(-1, 4)
-    labels = np.array([class_index(b.label) for b in ann.boxes], dtype=np.int64)
+    """(boxes N x 4, class indices N) of the areas, then of the ignored regions with IGNORED_LABEL."""
+    regions = list(ann.boxes) + list(ann.ignored)
+    boxes = np.array([b.coords for b in regions], dtype=np.float64).reshape(-1, 4)
+    labels = np.array([class_index(b.label) for b in ann.boxes] + [IGNORED_LABEL] * len(ann.ignored),
+                      dtype=np.int64)
     return boxes, labels
+
+
+def sample_target(boxes, labels):
+    """The torchvision target of a sample: areas in "boxes"/"labels", ignored regions apart."""
+    import torch
+
+    from .ignore_regions import IGNORE_KEY
+
+    boxes = np.asarray(boxes, dtype=np.float32).reshape(-1, 4)
+    labels = np.asarray(labels, dtype=np.int64)
+    areas = labels != IGNORED_LABEL
+    target = {"boxes": torch.as_tensor(boxes[areas]), "labels": torch.as_tensor(labels[areas])}
+    if not areas.all():
+        target[IGNORE_KEY] = torch.as_tensor(boxes[~areas])
+    return target
 
 
 def resize_to_fit(image, boxes, scale):
@@ -158,9 +181,7 @@ class TrainingImages:
         if self.augment_config is not None:
             rng = np.random.default_rng([self.seed, self.epoch, index])
             image, boxes, labels = augment(image, boxes, labels, rng, self.augment_config)
-        target = {"boxes": torch.as_tensor(np.asarray(boxes, dtype=np.float32).reshape(-1, 4)),
-                  "labels": torch.as_tensor(np.asarray(labels, dtype=np.int64))}
-        return torch.from_numpy(np.ascontiguousarray(image, dtype=np.float32))[None], target
+        return torch.from_numpy(np.ascontiguousarray(image, dtype=np.float32))[None], sample_target(boxes, labels)
 
 
 def epoch_order(count, seed, epoch):
