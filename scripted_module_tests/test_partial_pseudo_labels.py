@@ -155,3 +155,13 @@ def test_the_command_takes_exclude_id_files_and_refuses_a_missing_one(tmp_path, 
     code = main(["pseudo-label", str(hand), "--output", str(tmp_path / "kept"), "--device", "cpu", "--threads", "1"])
     assert code == 0
     assert f"1 hands with all {EXPECTED_TOTAL} areas, 0 partial" in capsys.readouterr().out
+
+
+def test_validation_radiographs_are_never_pseudo_labelled_by_default():
+    from OssificationDetectorLib.evaluation.heldout import OSSIFICATION_HELD_OUT
+    from OssificationDetectorLib.evaluation.validation_split import koitka_validation_ids
+    from OssificationDetectorLib.training.pseudo_labels import default_excluded_ids
+
+    excluded = default_excluded_ids()
+    assert set(OSSIFICATION_HELD_OUT) <= excluded and koitka_validation_ids() <= excluded
+    assert "4332" in excluded  # a young-rsna radiograph that is also a koitka-240 validation image

@@ -79,7 +79,7 @@ if [ "$PSEUDO_LABELS" = "1" ]; then
 for m in json.load(open(sys.argv[1] + "/manifest.json")):
     if not m["annotations"]: print(sys.argv[1] + "/" + m["file"])' "$DATA")
   rm -rf build/pseudo-voc
-  "$PYTHON" -m OssificationDetectorLib pseudo-label "${unannotated[@]}" --model "$stage2" --output build/pseudo-voc \
+  "$PYTHON" -m OssificationDetectorLib pseudo-label "${unannotated[@]}" --rule complete --model "$stage2" --output build/pseudo-voc \
     --min-score 0.7 --device "$DEVICE" --threads "$THREADS" --quiet
   "$PYTHON" -c 'import sys
 from OssificationDetectorLib.evaluation.heldout import held_out_ids_in, rsna_split

@@ -32,10 +32,12 @@ def teacher(model="default", device="auto", threads=None, threshold=DEFAULT_IGNO
 
 
 def default_excluded_ids():
-    """Ids never pseudo-labelled whatever the command line says: the held-out radiographs."""
-    from ..evaluation.heldout import OSSIFICATION_HELD_OUT
+    """Ids never pseudo-labelled whatever the command line says: the validation radiographs (the held-out
+    RSNA ossification-area images and the koitka-240 validation, whose ids also name the same radiographs
+    in rsna-bone-age and young-rsna, e.g. 4332)."""
+    from ..evaluation.validation_split import never_train_ids
 
-    return set(OSSIFICATION_HELD_OUT)
+    return set(never_train_ids()["rsna"])
 
 
 def pseudo_label(detector, image_paths, min_score=DEFAULT_MIN_SCORE, progress=None, rule="partial",
