@@ -51,9 +51,11 @@ def test_batched_throughput_runs_on_any_device(tiny_radiograph):
 def test_results_table_gives_the_ratio():
     ours = Measurement("default", "cpu", 2, 3, "512-640", 6_000_000, 0.4, 0.25, [0.25], 12.0, 900.0)
     reference = Measurement(REFERENCE, "cpu", 2, 3, "800-1333", 41_000_000, 1.0, 2.0, [2.0], 0.0, 1500.0)
-    table = format_results([ours, reference])
+    loaded = Measurement("default (as loaded)", "cpu", 2, 3, "512-640", 6_000_000, 0.4, 0.5, [0.5], 12.0, 900.0)
+    table = format_results([ours, loaded, reference])
     assert "cpu: the reference takes 8.00 times as long per radiograph as default" in table
-    assert "fasterrcnn_resnet50_fpn" in table.splitlines()[2]
+    assert "cpu: default (as loaded) takes 2.00 times as long per radiograph as prepared for inference" in table
+    assert "fasterrcnn_resnet50_fpn" in table.splitlines()[3]
 
 
 def test_median_size_images(tmp_path):

@@ -60,6 +60,7 @@ def median_size_images(rsna_folder, count=5):
 
 def _load(spec, device, threads):
     """(Detector, load seconds, parameter count) for a model spec: ("model", NAME_OR_PATH),
+    ("as-loaded", NAME_OR_PATH) (not prepared for inference),
     ("untrained", ARCHITECTURE) or ("reference",)."""
     # Libraries are imported before the clock starts: a process (or Slicer) imports them once, and
     # their import time is reported apart (Measurement.import_seconds).
@@ -70,8 +71,8 @@ def _load(spec, device, threads):
     from ..model.architectures import build_model
 
     start = time.perf_counter()
-    if spec[0] == "model":
-        detector = Detector(spec[1], device=device, threads=threads)
+    if spec[0] in ("model", "as-loaded"):
+        detector = Detector(spec[1], device=device, threads=threads, prepare=spec[0] == "model")
     else:
         if spec[0] == "reference":
             net = fasterrcnn_resnet50_fpn(weights=None, weights_backbone=None, num_classes=7)
@@ -178,8 +179,8 @@ def _orientation_times(detector, radiographs, repeats, synchronize):
 STAGES = ("decode", "preprocess", "backbone", "rpn", "heads", "anatomy")
 
 
-def stage_times(detector, image_paths, synchronize=lambda: None, repeats=3):
-    """Median milliseconds of each stage of one upright pass, over radiographs and repeats: decode
+def stage_times(detector, image_paths, synchronize=lambda: None, repeats=1):
+    """Median milliseconds of each stage of one upright pass, over radiographs (and repeats): decode
     (the file), preprocess (normalise, resize, batch), backbone, rpn, heads (RoI pooling, box
     head, boxes back to input pixels), anatomy (duplicates and the match to the average hand)."""
     import torch
@@ -249,7 +250,8 @@ def measure(spec, image_paths, device="cpu", threads=2, repeats=3, batch_size=No
     folder = _folder_run(detector, image_paths, synchronize)
     stages = stage_times(detector, image_paths, synchronize)
     turns = _orientation_times(detector, radiographs, repeats, synchronize) if spec[0] == "model" else {}
-    name = {"reference": REFERENCE, "untrained": f"{spec[-1]} (untrained)"}.get(spec[0], str(spec[-1]))
+    name = {"reference": REFERENCE, "untrained": f"{spec[-1]} (untrained)",
+            "as-loaded": f"{spec[-1]} (as loaded)"}.get(spec[0], str(spec[-1]))
     result = Measurement(
         model=name,
         device=str(detector.device), threads=int(threads) if device == "cpu" else None, images=len(radiographs),
@@ -285,14 +287,15 @@ def measure_in_child(spec, image_paths, device="cpu", threads=2, repeats=3, batc
 
 
 def run_benchmark(image_paths, model=("model", "default"), threads=2, repeats=3, gpu=None,
-                  batch_size=16, rounds=3, reference=True, progress=None):
+                  batch_size=16, rounds=3, reference=True, progress=None, as_loaded=False):
     """Measurements of the model and (reference=True) the reference, on the CPU and, when a GPU is
     there (gpu=None: if torch sees one), on the GPU."""
     import torch
 
     if not image_paths:
         raise BenchmarkError("No radiographs to time: give image files or folders.")
-    specs = [model] + ([("reference",)] if reference else [])
+    specs = [model] + ([("as-loaded", model[1])] if as_loaded and model[0] == "model" else []) + (
+        [("reference",)] if reference else [])
     use_gpu = torch.cuda.is_available() if gpu is None else bool(gpu)
     if use_gpu and not torch.cuda.is_available():
         raise BenchmarkError("A GPU benchmark was asked for, but torch sees no CUDA GPU here.")
@@ -302,7 +305,7 @@ def run_benchmark(image_paths, model=("model", "default"), threads=2, repeats=3,
             if progress:
                 progress(f"timing {spec[-1]} on {device} ...")
             # Batches on the CPU too (small ones, and not for the slow reference): the same code as on a GPU.
-            batch = batch_size if device == "cuda" else (None if spec[0] == "reference" else min(batch_size, 4))
+            batch = batch_size if device == "cuda" else (None if spec[0] != "model" else min(batch_size, 4))
             results.append(measure_in_child(spec, image_paths, device, threads, repeats, batch,
                                             rounds if device == "cuda" else 1))
     return results
@@ -335,9 +338,13 @@ def format_results(results):
     for device in dict.fromkeys(m.device for m in results):
         ours = [m for m in results if m.device == device and m.model != REFERENCE]
         ref = [m for m in results if m.device == device and m.model == REFERENCE]
+        loaded = [m for m in ours if m.model.endswith("(as loaded)")]
         if ours and ref:
             lines.append(f"{device}: the reference takes {ref[0].seconds_per_image / ours[0].seconds_per_image:.2f} "
                          f"times as long per radiograph as {ours[0].model}")
+        if loaded and ours[0] is not loaded[0]:
+            lines.append(f"{device}: {loaded[0].model} takes {loaded[0].seconds_per_image / ours[0].seconds_per_image:.2f} "
+                         f"times as long per radiograph as prepared for inference")
     return "\n".join(lines)
 
 
@@ -357,6 +364,8 @@ def add_arguments(parser):
     parser.add_argument("--batch-size", type=positive_int, default=16, help="GPU batch for the throughput")
     parser.add_argument("--gpu", choices=("auto", "yes", "no"), default="auto")
     parser.add_argument("--no-reference", action="store_true", help="skip fasterrcnn_resnet50_fpn")
+    parser.add_argument("--as-loaded", action="store_true",
+                        help="also time the model as loaded, not prepared for inference (what preparing gains)")
     parser.add_argument("--json", metavar="FILE", help="also write the measurements as JSON")
 
 
@@ -385,7 +394,7 @@ def run_command(args):
     model = ("untrained", args.untrained) if args.untrained else ("model", args.model)
     gpu = {"auto": None, "yes": True, "no": False}[args.gpu]
     results = run_benchmark(paths, model, args.threads, args.repeats, gpu, args.batch_size,
-                            reference=not args.no_reference, progress=print)
+                            reference=not args.no_reference, progress=print, as_loaded=args.as_loaded)
     print(f"{len(paths)} radiographs, {args.repeats} detections each (median), {args.threads} CPU threads")
     print(format_results(results))
     if args.json:
