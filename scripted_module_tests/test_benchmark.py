@@ -26,6 +26,19 @@ def test_measure_an_untrained_model_on_the_cpu(tiny_radiograph):
     assert result.peak_memory_mb > 50  # the whole process: Python, torch and the model
     assert result.input_size == "512-640" and result.model == "mobilenet_v2_fpn (untrained)"
     assert result.images_per_second is None  # no batch asked for
+    assert 0 < result.peak_above_torch_mb < result.peak_memory_mb
+    assert result.folder_seconds_per_image > 0
+    assert list(result.stage_ms) == ["decode", "preprocess", "backbone", "rpn", "heads", "anatomy"]
+    assert all(ms > 0 for ms in result.stage_ms.values())
+    assert result.orientation_seconds == {}  # an untrained model finds no hand to turn
+
+
+def test_a_model_file_is_timed_upright_turned_and_mirrored(tiny_radiograph, tiny_model_file):
+    result = measure(("model", str(tiny_model_file[0])), [tiny_radiograph], "cpu", threads=1, repeats=1)
+    assert list(result.orientation_seconds) == ["upright", "turned", "mirrored"]
+    assert all(seconds > 0 for seconds in result.orientation_seconds.values())
+    table = format_results([result])
+    assert "ms per stage" in table and "turned" in table and "mirrored" in table
 
 
 def test_batched_throughput_runs_on_any_device(tiny_radiograph):
@@ -38,9 +51,11 @@ def test_batched_throughput_runs_on_any_device(tiny_radiograph):
 def test_results_table_gives_the_ratio():
     ours = Measurement("default", "cpu", 2, 3, "512-640", 6_000_000, 0.4, 0.25, [0.25], 12.0, 900.0)
     reference = Measurement(REFERENCE, "cpu", 2, 3, "800-1333", 41_000_000, 1.0, 2.0, [2.0], 0.0, 1500.0)
-    table = format_results([ours, reference])
+    loaded = Measurement("default (as loaded)", "cpu", 2, 3, "512-640", 6_000_000, 0.4, 0.5, [0.5], 12.0, 900.0)
+    table = format_results([ours, loaded, reference])
     assert "cpu: the reference takes 8.00 times as long per radiograph as default" in table
-    assert "fasterrcnn_resnet50_fpn" in table.splitlines()[2]
+    assert "cpu: default (as loaded) takes 2.00 times as long per radiograph as prepared for inference" in table
+    assert "fasterrcnn_resnet50_fpn" in table.splitlines()[3]
 
 
 def test_median_size_images(tmp_path):

@@ -42,37 +42,38 @@ def cmd_detect(args):
 
     # The first radiograph is read before torch and the model load: a single unreadable input is
     # refused at once, and a folder run of many bad files says so early.
-    read_first = {}
+    first = None
     try:
-        read_first[0] = read_radiograph(files[0])
+        first = read_radiograph(files[0])
     except (RadiographError, OSError):
         if len(files) == 1:
             raise
 
-    def read(index):
-        return read_first.pop(index) if index in read_first else read_radiograph(files[index])
-
     from ..detection.detect import Detector
     from ..detection.detections_json import write_detections_json
+    from ..io.read_ahead import read_ahead
 
     detector = Detector(args.model, device=args.device, threshold=args.threshold, threads=args.threads,
                         orientations=args.orientations)
     # Batches only help a GPU; on the CPU one image at a time keeps memory low.
-    chunk = detector.batch_size if detector.device.type != "cpu" else 1
+    chunk = getattr(args, "batch_size", None) or (detector.batch_size if detector.device.type != "cpu" else 1)
+    detector.batch_size = max(detector.batch_size, chunk)
     entries, failed = [], []
-    last_saved = time.monotonic()
+    started = last_saved = time.monotonic()
     bar = progress_bar(files, "detect", quiet=args.quiet)
+    # The next files are decoded while the network runs (a worker thread).
+    reading = read_ahead(files, read_radiograph, ahead=max(4, 2 * chunk), first=first)
     try:
         for start in range(0, len(files), chunk):
             readable = []
-            for index in range(start, min(start + chunk, len(files))):
-                try:
-                    readable.append((index, read(index)))
-                except (RadiographError, OSError) as error:  # a bad file costs only itself
-                    reason = " ".join(str(error).split())
-                    failed.append(files[index])
-                    entries.append({"file": str(files[index]), "width": 0, "height": 0, "boxes": [], "error": reason})
-                    warn(bar, f"error: {reason}" if str(files[index]) in reason else f"error: {files[index]}: {reason}")
+            for index, radiograph in (next(reading) for _ in range(min(chunk, len(files) - start))):
+                if not isinstance(radiograph, Exception):
+                    readable.append((index, radiograph))
+                    continue
+                reason = " ".join(str(radiograph).split())  # a bad file costs only itself
+                failed.append(files[index])
+                entries.append({"file": str(files[index]), "width": 0, "height": 0, "boxes": [], "error": reason})
+                warn(bar, f"error: {reason}" if str(files[index]) in reason else f"error: {files[index]}: {reason}")
             results = detector.detect_batch_with_report([r for _, r in readable]) if readable else []
             for (index, radiograph), result in zip(readable, results):
                 path = files[index]
@@ -92,11 +93,15 @@ def cmd_detect(args):
                 write_detections_json(args.output, _in_input_order(entries, files))
                 last_saved = time.monotonic()
     finally:
+        reading.close()
         close_bar(bar)
         if entries:  # whatever ends the run (Ctrl-C, a bug), the radiographs done so far are kept
             write_detections_json(args.output, _in_input_order(entries, files))
+    seconds = time.monotonic() - started
     total = sum(len(e["boxes"]) for e in entries)
     say(args, f"{total} areas in {len(entries) - len(failed)} radiograph(s) -> {args.output}")
+    say(args, f"{len(files)} file(s) in {seconds:.1f} s: {len(files) / max(seconds, 1e-9):.2f} radiographs per second "
+              f"({detector.device.type}, batches of {chunk}; the model load not counted)")
     if failed:
         print(f"error: {len(failed)} of {len(files)} file(s) could not be read (listed above and in "
               f"{args.output}); the others' results are written.", file=sys.stderr)

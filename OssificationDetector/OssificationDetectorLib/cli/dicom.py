@@ -103,7 +103,7 @@ def cmd_dicom_report(args):
 
 
 def add_report_command(sub):
-    from ..dicom_results.coding import REVIEW_ACCEPTED, REVIEW_EDITED
+    from ..dicom_results.review_states import REVIEW_ACCEPTED, REVIEW_EDITED
 
     p = sub.add_parser("dicom-report", help="turn a VOC/COCO review of a DICOM radiograph into a DICOM SR "
                                             "(and a presentation state)")

@@ -91,6 +91,8 @@ def parser():
     dicom_detect_arguments(p)
     p.add_argument("--overwrite", action="store_true",
                    help="replace an existing --output or overlay file that this command did not write")
+    p.add_argument("--batch-size", type=positive_int, default=None,
+                   help="radiographs per forward pass (default: 1 on the CPU, 4 on a GPU)")
     common(p)
     p.set_defaults(run=cmd_detect)
 

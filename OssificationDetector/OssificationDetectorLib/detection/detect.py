@@ -62,8 +62,15 @@ def run_model(model, images, device, threshold=0.0):
 
     sizes = [(int(im.shape[-1]), int(im.shape[-2])) for im in images]
     with torch.inference_mode(), autocast_backbone(model, mixed_precision_dtype(device)):
-        outputs = model([im.to(device) for im in images])
+        outputs = model(to_device(images, device))
     return [outputs_to_boxes(out, w, h, threshold) for out, (w, h) in zip(outputs, sizes)]
+
+
+def to_device(images, device):
+    """Tensors on `device`; to a GPU through pinned memory, without waiting for each copy."""
+    if device.type != "cuda":
+        return [im.to(device) for im in images]
+    return [im.pin_memory().to(device, non_blocking=True) for im in images]
 
 
 def as_pixels(radiograph):
@@ -73,6 +80,18 @@ def as_pixels(radiograph):
     if isinstance(radiograph, (str, Path)):
         radiograph = read_radiograph(radiograph)
     return np.ascontiguousarray(normalized(radiograph), dtype=np.float32)
+
+
+def prepared_model(model, device, in_memory):
+    """The model made fast for inference (model/inference.py); a model handed over in memory is
+    copied first, so that its owner (training, a test) keeps a trainable one."""
+    from ..model.inference import PREPARED_FLAG, prepare_for_inference
+
+    if in_memory and not getattr(model, PREPARED_FLAG, False):
+        import copy
+
+        model = copy.deepcopy(model)
+    return prepare_for_inference(model, device)
 
 
 def anatomy_postprocess():
@@ -105,11 +124,13 @@ class Detector:
     digits assigned); False gives the model's own boxes on the image as it is. orientations
     (with postprocess): "auto" detects again on the radiograph turned and mirrored when the
     upright pass does not find a nearly complete left hand (right hands, flipped or turned
-    images), and keeps the best; "upright" detects on the image as it is only.
+    images), and keeps the best; "upright" detects on the image as it is only. prepare: make the
+    model fast for inference (batch norms folded, channels-last on the CPU: model/inference.py);
+    False runs it as loaded.
     """
 
     def __init__(self, model="default", device="auto", threshold=0.5, postprocess=True, threads=None,
-                 batch_size=4, orientations="auto"):
+                 batch_size=4, orientations="auto", prepare=True):
         from ..model.checkpoints import load_model
         from ..model.devices import limit_cpu_threads, resolve_device
 
@@ -129,6 +150,8 @@ class Detector:
         if self.device.type == "cpu":
             limit_cpu_threads(threads)
         self.model.to(self.device).eval()
+        if prepare:
+            self.model = prepared_model(self.model, self.device, in_memory=isinstance(model, tuple))
         self.threshold = float(threshold)
         self.batch_size = max(1, int(batch_size))
         self.postprocess = bool(postprocess)

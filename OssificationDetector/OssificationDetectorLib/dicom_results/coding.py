@@ -19,17 +19,13 @@ Sequence.
 from pydicom.sr.codedict import codes
 
 from ..core.taxonomy import DIGIT_CLASSES, check_label
+from .review_states import REVIEW_ACCEPTED, REVIEW_DETECTED, REVIEW_EDITED, REVIEW_REJECTED, REVIEW_STATES  # noqa: F401
 
 PRIVATE_SCHEME = "99OSSDET"
 PRIVATE_SCHEME_VERSION = "1"
 PRIVATE_SCHEME_NAME = "OssificationDetector ossification areas and review states"
 PRIVATE_SCHEME_RESPONSIBLE = "OssificationDetector"
 
-REVIEW_DETECTED = "detected"
-REVIEW_ACCEPTED = "accepted"
-REVIEW_EDITED = "edited"
-REVIEW_REJECTED = "rejected"
-REVIEW_STATES = (REVIEW_DETECTED, REVIEW_ACCEPTED, REVIEW_EDITED, REVIEW_REJECTED)
 _REVIEW_MEANINGS = {
     REVIEW_DETECTED: "Detected, not reviewed",
     REVIEW_ACCEPTED: "Accepted by reviewer",

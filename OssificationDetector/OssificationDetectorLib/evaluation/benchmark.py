@@ -2,11 +2,14 @@
 
 Each model is measured in a fresh process (so that its peak memory is its own): the time to load
 it, the median time per radiograph on the CPU with a given number of threads (the radiographs
-already read; normalisation, the network, and the anatomy post-processing included), the
-process's peak resident memory, and on a GPU when there is one the median time per radiograph
-and the throughput in batches. The reference is fasterrcnn_resnet50_fpn(weights=None,
-weights_backbone=None, num_classes=7) at torchvision's own input size, run through the same
-Detector pipeline.
+already read; normalisation, the network, and the anatomy post-processing included), the time
+per radiograph of a folder run (decoding in a worker thread, as `detect` does), the median time
+of each stage (decode, preprocess, backbone, RPN, heads, anatomy), the peak resident memory
+above the memory after `import torch`, the time for the same radiographs turned a quarter turn
+and mirrored (the orientation search, whatever the Detector does), and the throughput in batches
+on the device. The reference is fasterrcnn_resnet50_fpn(weights=None, weights_backbone=None,
+num_classes=7) at torchvision's own input size, run as torchvision builds it (not prepared for
+inference) through the same Detector pipeline.
 """
 import json
 import statistics
@@ -39,6 +42,10 @@ class Measurement:
     images_per_second: Optional[float] = None        # batched, detect_batch end to end
     network_images_per_second: Optional[float] = None  # batched, the network alone on tensors already there
     import_seconds: Optional[float] = None  # torch + torchvision + the Lib, once a process
+    peak_above_torch_mb: Optional[float] = None  # CPU: peak resident memory above that after `import torch`
+    folder_seconds_per_image: Optional[float] = None  # a folder run: files decoded ahead, one at a time
+    stage_ms: dict = field(default_factory=dict)  # median ms of decode, preprocess, backbone, rpn, heads, anatomy
+    orientation_seconds: dict = field(default_factory=dict)  # upright / turned / mirrored: median s per radiograph
 
 
 def median_size_images(rsna_folder, count=5):
@@ -53,6 +60,7 @@ def median_size_images(rsna_folder, count=5):
 
 def _load(spec, device, threads):
     """(Detector, load seconds, parameter count) for a model spec: ("model", NAME_OR_PATH),
+    ("as-loaded", NAME_OR_PATH) (not prepared for inference),
     ("untrained", ARCHITECTURE) or ("reference",)."""
     # Libraries are imported before the clock starts: a process (or Slicer) imports them once, and
     # their import time is reported apart (Measurement.import_seconds).
@@ -63,8 +71,8 @@ def _load(spec, device, threads):
     from ..model.architectures import build_model
 
     start = time.perf_counter()
-    if spec[0] == "model":
-        detector = Detector(spec[1], device=device, threads=threads)
+    if spec[0] in ("model", "as-loaded"):
+        detector = Detector(spec[1], device=device, threads=threads, prepare=spec[0] == "model")
     else:
         if spec[0] == "reference":
             net = fasterrcnn_resnet50_fpn(weights=None, weights_backbone=None, num_classes=7)
@@ -73,7 +81,9 @@ def _load(spec, device, threads):
         net.eval()
         torch.manual_seed(0)
         # Random weights find no hand: the orientation search would time eight passes, not one.
-        detector = Detector((net, {}), device=device, threads=threads, orientations="upright")
+        # The reference runs as torchvision builds it: the baseline, not prepared for inference.
+        detector = Detector((net, {}), device=device, threads=threads, orientations="upright",
+                            prepare=spec[0] != "reference")
     seconds = time.perf_counter() - start
     parameters = sum(p.numel() for p in detector.model.parameters())
     return detector, seconds, parameters
@@ -130,12 +140,98 @@ def _throughput(detector, radiographs, batch_size, rounds, synchronize):
     return end_to_end, rounds * batch_size / (time.perf_counter() - start)
 
 
+def _folder_run(detector, image_paths, synchronize):
+    """Seconds per radiograph of a folder run: files decoded ahead in a worker thread, as `detect` does."""
+    from ..io.read_ahead import read_ahead
+
+    synchronize()
+    start = time.perf_counter()
+    for _, radiograph in read_ahead(image_paths):
+        detector.detect_batch_with_report([radiograph])
+    synchronize()
+    return (time.perf_counter() - start) / len(image_paths)
+
+
+def _orientation_times(detector, radiographs, repeats, synchronize):
+    """Median seconds per radiograph as it is, turned a quarter turn (np.rot90) and mirrored (np.fliplr)."""
+    import numpy as np
+
+    from ..detection.detect import as_pixels
+
+    views = {"upright": lambda p: p, "turned": np.rot90, "mirrored": np.fliplr}
+    result = {}
+    for name, view in views.items():
+        pixels = [np.ascontiguousarray(view(as_pixels(r))) for r in radiographs]
+        times = []
+        for image in pixels:
+            each = []
+            for _ in range(repeats):
+                synchronize()
+                start = time.perf_counter()
+                detector.detect_with_report(image)
+                synchronize()
+                each.append(time.perf_counter() - start)
+            times.append(statistics.median(each))
+        result[name] = statistics.median(times)
+    return result
+
+
+STAGES = ("decode", "preprocess", "backbone", "rpn", "heads", "anatomy")
+
+
+def stage_times(detector, image_paths, synchronize=lambda: None, repeats=1):
+    """Median milliseconds of each stage of one upright pass, over radiographs (and repeats): decode
+    (the file), preprocess (normalise, resize, batch), backbone, rpn, heads (RoI pooling, box
+    head, boxes back to input pixels), anatomy (duplicates and the match to the average hand)."""
+    import torch
+
+    from ..detection import anatomy
+    from ..detection.detect import as_pixels, outputs_to_boxes, suppress_cross_class_duplicates, to_device
+    from ..io.images import read_radiograph
+
+    model = detector.model
+    times = {name: [] for name in STAGES}
+
+    def timed(name, run):
+        synchronize()
+        start = time.perf_counter()
+        value = run()
+        synchronize()
+        times[name].append(1000 * (time.perf_counter() - start))
+        return value
+
+    with torch.inference_mode():
+        for path in image_paths:
+            for _ in range(repeats):
+                radiograph = timed("decode", lambda: read_radiograph(path))
+                pixels = as_pixels(radiograph)
+                height, width = pixels.shape
+
+                def preprocess():
+                    image = to_device([torch.from_numpy(as_pixels(radiograph))[None]], detector.device)[0]
+                    return model.transform([image.expand(3, -1, -1)])[0]
+
+                images = timed("preprocess", preprocess)
+                features = timed("backbone", lambda: model.backbone(images.tensors))
+                proposals = timed("rpn", lambda: model.rpn(images, features)[0])
+
+                def heads():
+                    found = model.roi_heads(features, proposals, images.image_sizes)[0]
+                    found = model.transform.postprocess(found, images.image_sizes, [(height, width)])
+                    return outputs_to_boxes(found[0], width, height, detector.threshold)
+
+                boxes = timed("heads", heads)
+                timed("anatomy", lambda: anatomy.postprocess(suppress_cross_class_duplicates(boxes), width, height))
+    return {name: statistics.median(values) for name, values in times.items()}
+
+
 def measure(spec, image_paths, device="cpu", threads=2, repeats=3, batch_size=None, rounds=3):
     """One model's Measurement in this process (use measure_in_child for a clean peak memory)."""
     import resource
 
     started = time.perf_counter()
     import torch
+    after_torch_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
     import torchvision.models.detection  # noqa: F401
 
     from ..detection import detect  # noqa: F401
@@ -151,20 +247,27 @@ def measure(spec, image_paths, device="cpu", threads=2, repeats=3, batch_size=No
     if on_gpu:
         torch.cuda.reset_peak_memory_stats()
     per_image, post_ms = _time_each(detector, radiographs, repeats, synchronize)
-    name = {"reference": REFERENCE, "untrained": f"{spec[-1]} (untrained)"}.get(spec[0], str(spec[-1]))
+    folder = _folder_run(detector, image_paths, synchronize)
+    stages = stage_times(detector, image_paths, synchronize)
+    turns = _orientation_times(detector, radiographs, repeats, synchronize) if spec[0] == "model" else {}
+    name = {"reference": REFERENCE, "untrained": f"{spec[-1]} (untrained)",
+            "as-loaded": f"{spec[-1]} (as loaded)"}.get(spec[0], str(spec[-1]))
     result = Measurement(
         model=name,
         device=str(detector.device), threads=int(threads) if device == "cpu" else None, images=len(radiographs),
         input_size=_input_size(detector), parameters=parameters, load_seconds=load_seconds, import_seconds=import_seconds,
-        seconds_per_image=statistics.median(per_image), seconds_per_image_all=per_image, postprocess_ms=post_ms)
-    if batch_size:
-        result.batch_size = batch_size
-        result.images_per_second, result.network_images_per_second = _throughput(
-            detector, radiographs, batch_size, rounds, synchronize)
+        seconds_per_image=statistics.median(per_image), seconds_per_image_all=per_image, postprocess_ms=post_ms,
+        folder_seconds_per_image=folder, stage_ms=stages, orientation_seconds=turns)
+    # The peak of one radiograph at a time, before batches raise it.
     if on_gpu:
         result.peak_memory_mb = torch.cuda.max_memory_allocated() / 2 ** 20
     else:
         result.peak_memory_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
+        result.peak_above_torch_mb = result.peak_memory_mb - after_torch_mb
+    if batch_size:
+        result.batch_size = batch_size
+        result.images_per_second, result.network_images_per_second = _throughput(
+            detector, radiographs, batch_size, rounds, synchronize)
     return result
 
 
@@ -184,14 +287,15 @@ def measure_in_child(spec, image_paths, device="cpu", threads=2, repeats=3, batc
 
 
 def run_benchmark(image_paths, model=("model", "default"), threads=2, repeats=3, gpu=None,
-                  batch_size=16, rounds=3, reference=True, progress=None):
+                  batch_size=16, rounds=3, reference=True, progress=None, as_loaded=False):
     """Measurements of the model and (reference=True) the reference, on the CPU and, when a GPU is
     there (gpu=None: if torch sees one), on the GPU."""
     import torch
 
     if not image_paths:
         raise BenchmarkError("No radiographs to time: give image files or folders.")
-    specs = [model] + ([("reference",)] if reference else [])
+    specs = [model] + ([("as-loaded", model[1])] if as_loaded and model[0] == "model" else []) + (
+        [("reference",)] if reference else [])
     use_gpu = torch.cuda.is_available() if gpu is None else bool(gpu)
     if use_gpu and not torch.cuda.is_available():
         raise BenchmarkError("A GPU benchmark was asked for, but torch sees no CUDA GPU here.")
@@ -200,30 +304,47 @@ def run_benchmark(image_paths, model=("model", "default"), threads=2, repeats=3,
         for device in ("cpu", "cuda") if use_gpu else ("cpu",):
             if progress:
                 progress(f"timing {spec[-1]} on {device} ...")
-            results.append(measure_in_child(spec, image_paths, device, threads, repeats,
-                                            batch_size if device == "cuda" else None, rounds))
+            # Batches on the CPU too (small ones, and not for the slow reference): the same code as on a GPU.
+            batch = batch_size if device == "cuda" else (None if spec[0] != "model" else min(batch_size, 4))
+            results.append(measure_in_child(spec, image_paths, device, threads, repeats, batch,
+                                            rounds if device == "cuda" else 1))
     return results
 
 
 def format_results(results):
-    """A plain-text table of the measurements, and the reference's time over the model's."""
+    """Plain-text tables of the measurements, and the reference's time over the model's."""
     lines = [f"{'model':40s} {'device':7s} {'input':9s} {'params':>7s} {'import s':>8s} {'load s':>7s} "
-             f"{'s/image':>8s} "
-             f"{'anatomy ms':>10s} {'peak MB':>8s} {'batch img/s':>12s} {'network img/s':>14s}"]
+             f"{'s/image':>8s} {'folder s/img':>12s} {'peak MB':>8s} {'+torch MB':>9s} {'batch':>5s} "
+             f"{'batch img/s':>12s} {'network img/s':>14s}"]
     for m in results:
         batch = f"{m.images_per_second:.1f}" if m.images_per_second else "-"
         network = f"{m.network_images_per_second:.1f}" if m.network_images_per_second else "-"
+        above = f"{m.peak_above_torch_mb:.0f}" if m.peak_above_torch_mb is not None else "-"
+        folder = f"{m.folder_seconds_per_image:.3f}" if m.folder_seconds_per_image else "-"
         device = m.device + (f"x{m.threads}" if m.threads else "")
         lines.append(f"{m.model[:40]:40s} {device:7s} {m.input_size:9s} {m.parameters / 1e6:6.1f}M "
-                     f"{m.import_seconds or 0:8.2f} {m.load_seconds:7.2f} {m.seconds_per_image:8.3f} "
-                     f"{m.postprocess_ms:10.1f} "
-                     f"{m.peak_memory_mb:8.0f} {batch:>12s} {network:>14s}")
+                     f"{m.import_seconds or 0:8.2f} {m.load_seconds:7.2f} {m.seconds_per_image:8.3f} {folder:>12s} "
+                     f"{m.peak_memory_mb:8.0f} {above:>9s} {m.batch_size or '-':>5} {batch:>12s} {network:>14s}")
+    lines.append("")
+    lines.append(f"{'ms per stage':40s} " + " ".join(f"{name:>10s}" for name in STAGES))
+    for m in results:
+        if m.stage_ms:
+            lines.append(f"{m.model[:40]:40s} " + " ".join(f"{m.stage_ms[name]:10.1f}" for name in STAGES))
+    for m in results:
+        if m.orientation_seconds:
+            upright = m.orientation_seconds["upright"]
+            lines.append(f"{m.model} on {m.device}, s per radiograph: " + ", ".join(
+                f"{name} {value:.3f} ({value / upright:.2f}x)" for name, value in m.orientation_seconds.items()))
     for device in dict.fromkeys(m.device for m in results):
         ours = [m for m in results if m.device == device and m.model != REFERENCE]
         ref = [m for m in results if m.device == device and m.model == REFERENCE]
+        loaded = [m for m in ours if m.model.endswith("(as loaded)")]
         if ours and ref:
             lines.append(f"{device}: the reference takes {ref[0].seconds_per_image / ours[0].seconds_per_image:.2f} "
                          f"times as long per radiograph as {ours[0].model}")
+        if loaded and ours[0] is not loaded[0]:
+            lines.append(f"{device}: {loaded[0].model} takes {loaded[0].seconds_per_image / ours[0].seconds_per_image:.2f} "
+                         f"times as long per radiograph as prepared for inference")
     return "\n".join(lines)
 
 
@@ -243,6 +364,8 @@ def add_arguments(parser):
     parser.add_argument("--batch-size", type=positive_int, default=16, help="GPU batch for the throughput")
     parser.add_argument("--gpu", choices=("auto", "yes", "no"), default="auto")
     parser.add_argument("--no-reference", action="store_true", help="skip fasterrcnn_resnet50_fpn")
+    parser.add_argument("--as-loaded", action="store_true",
+                        help="also time the model as loaded, not prepared for inference (what preparing gains)")
     parser.add_argument("--json", metavar="FILE", help="also write the measurements as JSON")
 
 
@@ -271,7 +394,7 @@ def run_command(args):
     model = ("untrained", args.untrained) if args.untrained else ("model", args.model)
     gpu = {"auto": None, "yes": True, "no": False}[args.gpu]
     results = run_benchmark(paths, model, args.threads, args.repeats, gpu, args.batch_size,
-                            reference=not args.no_reference, progress=print)
+                            reference=not args.no_reference, progress=print, as_loaded=args.as_loaded)
     print(f"{len(paths)} radiographs, {args.repeats} detections each (median), {args.threads} CPU threads")
     print(format_results(results))
     if args.json:

@@ -6,9 +6,8 @@ Architectures
   extra max-pooled level, and a two-layer box head. Sized to ship: FPN 128 channels and a box
   head of 512 (torchvision's defaults, 256 and 1024, give 18.9 M parameters and a 72 MB file,
   three quarters of it in the box head's first layer). Measured on a 2-core machine: 5.9 M
-  parameters, a 24 MB fp32 file loaded in 0.2 s, 0.32 s median per RSNA radiograph (median
-  757 x 1022 px) with 2 CPU threads, post-processing included; one training iteration (batch 2)
-  2.5-6 s on a CPU. The benchmark script prints current numbers. Ossification areas are 20-200 px at that size, so
+  parameters, a 24 MB fp32 file; one training iteration (batch 2) 2.5-6 s on a CPU. Detection
+  runs the model as inference.py prepares it; the benchmark prints current speeds (README's table). Ossification areas are 20-200 px at that size, so
   the anchors span 24-320 px.
 - "mobilenet_v3_large_fpn", "resnet50_fpn": torchvision's own, the only ones with COCO
   detection weights ("coco" init). resnet50_fpn is 4-5 times slower on a CPU and 160 MB.
