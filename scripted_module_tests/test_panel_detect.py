@@ -93,3 +93,18 @@ def test_detect_says_what_it_found_and_the_detector_s_warnings(setup, tiny_model
     first, *warnings = status.split("\n")
     assert first == f"{len(rois)} ossification areas found in 2.5 s; {shown} shown at score 0.50 or more."
     assert warnings == list(panel.logic.lastDetectionWarnings)
+
+
+def test_the_first_detect_logs_imports_load_and_detection_apart(setup, tiny_model_file, caplog):
+    scene, parameters, panel = setup
+    parameters.inputVolume = radiograph(scene, "hand")
+    parameters.model = str(tiny_model_file[0])
+    with caplog.at_level("INFO"):
+        panel.detect()
+        first = panel.logic.lastDetectTimer
+        panel.detect()
+        again = panel.logic.lastDetectTimer
+    lines = [r.getMessage() for r in caplog.records if r.getMessage().startswith("Detect took")]
+    assert len(lines) == 2 and "model load" in lines[0] and "detection" in lines[0]
+    assert first.seconds["load"] > 0 and again.seconds["load"] == 0 and again.seconds["imports"] == 0
+    assert "model load" not in lines[1]  # the model stayed loaded

@@ -17,21 +17,32 @@ class DetectionLogic:
         self._detector = None
         self._detectorKey = None
         self.lastDetectionWarnings = []
+        self.lastDetectTimer = None
 
     def modelNames(self):
         from ..model.registry import list_models
 
         return [model["name"] for model in list_models()]
 
-    def detector(self, model="default", device="auto"):
-        """The Detector for a model and device, loaded once (one model is kept in memory)."""
+    def detector(self, model="default", device="auto", timer=None):
+        """The Detector for a model and device, loaded once (one model is kept in memory).
+
+        timer: a DetectTimer that gets the imports and the model load (nothing when already loaded)."""
+        from ..detection.timing import DetectTimer
+
+        timer = timer or DetectTimer()
         if self._detectorKey != (model, device):
-            if self.ensureTorch is not None:
-                self.ensureTorch()
+            with timer.stage("imports"):
+                if self.ensureTorch is not None:
+                    self.ensureTorch()
+                from ..detection.timing import import_detection_libraries
+
+                import_detection_libraries()
             from ..detection.detect import Detector
 
             self._detector, self._detectorKey = None, None  # free the previous model before loading the next
-            self._detector = Detector(model, device=device, threshold=self.DETECTION_FLOOR)
+            with timer.stage("load"):
+                self._detector = Detector(model, device=device, threshold=self.DETECTION_FLOOR)
             self._detectorKey = (model, device)
         return self._detector
 
@@ -54,11 +65,17 @@ class DetectionLogic:
         The detector's remarks about the radiograph (a right hand, a turned image, areas missing)
         are kept in lastDetectionWarnings.
         """
+        import logging
+
+        from ..detection.timing import DetectTimer
         from ..mrml.detections import detect_volume_with_warnings
 
-        rois, self.lastDetectionWarnings = detect_volume_with_warnings(
-            self.scene, volumeNode, self.detector(model, device), threshold, model,
-            dicom_file=self.dicomFile(volumeNode))
+        self.lastDetectTimer = timer = DetectTimer()
+        detector = self.detector(model, device, timer)
+        with timer.stage("detection"):
+            rois, self.lastDetectionWarnings = detect_volume_with_warnings(
+                self.scene, volumeNode, detector, threshold, model, dicom_file=self.dicomFile(volumeNode))
+        logging.info(timer.log_line())  # the first Detect of a session: imports, model load and detection apart
         return rois
 
     def detectionNodes(self, volumeNode):
