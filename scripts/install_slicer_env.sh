@@ -17,7 +17,7 @@ own=$("$VENV/bin/python" -c 'import sysconfig; print(sysconfig.get_paths()["pure
 echo "import site; site.addsitedir('$base')" > "$own/zz_ossification_detector_base.pth"
 "$VENV/bin/python" - <<'PY'
 from importlib.metadata import version
-expected = dict(line.split("==") for line in open("requirements-slicer-5.10.txt")
+expected = dict(line.strip().split("==") for line in open("requirements-slicer-5.10.txt")
                 if line.strip() and not line.startswith("#"))
 found = {name: version(name) for name in expected}
 assert found == expected, f"the Slicer 5.10 environment holds {found}, not {expected}"
