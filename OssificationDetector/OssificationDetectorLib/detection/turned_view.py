@@ -17,6 +17,8 @@ import numpy as np
 
 from .orientation import Orientation, box_from_view as quarter_box_from_view, upright_view
 
+MIN_WINDOW = 0.5  # of the image's width and height: the smallest window around a hand
+
 
 def _quarter_point_to_view(x, y, width, height, orientation):
     """A point of the input (width x height) in upright_view's pixels."""
@@ -139,10 +141,11 @@ class TurnedView:
 
 
 def view_around(orientation, width, height, hand_points=None):
-    """The TurnedView undoing `orientation`, its window around the hand's outline (points of the input).
+    """The TurnedView undoing `orientation`, its window the box around the hand's outline (points of the
+    input), as a radiograph frames a hand: the detector sees the hand at the scale it was trained on.
 
-    The window is at least the quarter-turned image's size, centred on the hand, so the detector sees
-    the hand at the input's scale; without points it is the canvas's middle.
+    The window is at least MIN_WINDOW of the quarter-turned image's size (a misread outline cannot
+    shrink it to a few joints); without points it is the canvas's middle, the image's size.
     """
     view = TurnedView(orientation, width, height)
     if not orientation.degrees:
@@ -152,10 +155,10 @@ def view_around(orientation, width, height, hand_points=None):
     if hand_points:
         xs, ys = zip(*(view.point_to_view(x, y) for x, y in hand_points))
         left, right, top, bottom = min(xs), max(xs), min(ys), max(ys)
+        w, h = max(right - left, MIN_WINDOW * w), max(bottom - top, MIN_WINDOW * h)
     else:
         left, right, top, bottom = canvas_w / 2.0, canvas_w / 2.0, canvas_h / 2.0, canvas_h / 2.0
-    window_w = min(canvas_w, int(math.ceil(max(right - left, w))))
-    window_h = min(canvas_h, int(math.ceil(max(bottom - top, h))))
+    window_w, window_h = min(canvas_w, int(math.ceil(w))), min(canvas_h, int(math.ceil(h)))
     x0 = int(round(min(max((left + right - window_w) / 2.0, 0), canvas_w - window_w)))
     y0 = int(round(min(max((top + bottom - window_h) / 2.0, 0), canvas_h - window_h)))
     return TurnedView(orientation, width, height, (x0, y0, window_w, window_h))
