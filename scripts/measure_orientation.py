@@ -5,17 +5,16 @@ Usage: python scripts/measure_orientation.py [IMAGE...] [--model NAME_OR_PATH] [
 
 For each annotated radiograph (default: the three Testing samples, each with its Pascal VOC file
 beside it in ../ossification-voc) turned clockwise in steps of --step degrees (0..345), plain and
-mirrored: the image is rendered by Pillow from an explicit affine map (canvas enlarged to hold the
-whole turned image) and the annotated box centres are moved by the same map. Printed per case:
+mirrored: the image is rendered by Pillow (scripted_module_tests/turned_radiographs.py, canvas
+enlarged to hold the whole turned image) and the annotated box centres are moved by the same map. Printed per case:
 areas named right (a box of the area's class and digit within the paper's centre criterion,
 H*6/256 of the original height, of the moved centre), whether the warnings are right (a mirror
-remark exactly for mirrored hands; a turn remark within TURN_TOLERANCE of the true turn whenever
+remark exactly for mirrored hands; a turn remark within 30 degrees of the true turn whenever
 the turn is larger than that), the model passes, and the seconds of CPU and of wall time.
 --young FOLDER: radiographs of young children as they are: how many get all 17 areas with no
 mirror remark, and the passes and time.
 """
 import argparse
-import re
 import sys
 import time
 from pathlib import Path
@@ -24,68 +23,15 @@ import numpy as np
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "OssificationDetector"))
+sys.path.insert(0, str(REPO / "scripted_module_tests"))
 
 from OssificationDetectorLib.annotations.voc import read_voc  # noqa: E402
 from OssificationDetectorLib.core.hand_template import upright_left_hand_slots  # noqa: E402
 from OssificationDetectorLib.detection.detect import Detector, as_pixels  # noqa: E402
 from OssificationDetectorLib.io.images import radiograph_from_array  # noqa: E402
+from turned_radiographs import named_right, stated_turn, turned_image, warnings_right  # noqa: E402
 
 SAMPLES = [REPO / "Testing" / "Data" / "radiographs" / f"{i}.png" for i in ("4221", "6470", "4298")]
-TURN_TOLERANCE = 30.0  # degrees: a stated turn this far from the true one is a wrong remark
-
-
-def turned_image(pixels, degrees, mirrored):
-    """(image, point map): pixels flipped left-right (when mirrored), then turned clockwise on a canvas
-    that holds all of it; the map takes (x, y) of the input (pixel edges) to the turned image."""
-    from PIL import Image
-
-    height, width = pixels.shape
-    image = np.fliplr(pixels) if mirrored else pixels
-    c, s = np.cos(np.radians(degrees)), np.sin(np.radians(degrees))
-    out_w = int(np.ceil(abs(c) * width + abs(s) * height - 1e-6))
-    out_h = int(np.ceil(abs(s) * width + abs(c) * height - 1e-6))
-
-    def forward(x, y):
-        x = width - x if mirrored else x
-        dx, dy = x - width / 2, y - height / 2
-        return out_w / 2 + c * dx - s * dy, out_h / 2 + s * dx + c * dy  # clockwise with y down
-
-    # Pillow's AFFINE data maps each output point to the input point: the inverse turn.
-    a, b, d, e = c, s, -s, c
-    cx, cy = width / 2 - a * out_w / 2 - b * out_h / 2, height / 2 - d * out_w / 2 - e * out_h / 2
-    rendered = Image.fromarray(np.ascontiguousarray(image, dtype=np.float32), mode="F").transform(
-        (out_w, out_h), Image.Transform.AFFINE, (a, b, cx, d, e, cy), resample=Image.Resampling.BILINEAR)
-    return np.asarray(rendered, dtype=np.float32), forward
-
-
-def stated_turn(warnings):
-    """The clockwise turn the warnings state (summed), or None when none is stated."""
-    total, stated = 0.0, False
-    for warning in warnings:
-        if "upside down" in warning:
-            total, stated = total + 180.0, True
-            continue
-        for number, direction in re.findall(r"turned (?:about )?(\d+) degrees (counter-clockwise|clockwise)", warning):
-            total += float(number) if direction == "clockwise" else -float(number)
-            stated = True
-    return total if stated else None
-
-
-def angle_gap(a, b):
-    return abs((a - b + 180.0) % 360.0 - 180.0)
-
-
-def warnings_right(warnings, degrees, mirrored, own_turn):
-    """A mirror remark exactly for mirrored hands, a turn remark (if any) near the true turn, and one
-    whenever the true turn is beyond the tolerance. own_turn: the upright hand's own slant."""
-    said_mirrored = any("right hand" in w for w in warnings)
-    truth = degrees + (-own_turn if mirrored else own_turn)
-    stated = stated_turn(warnings)
-    if stated is None:
-        turn_ok = angle_gap(truth, 0.0) <= TURN_TOLERANCE
-    else:
-        turn_ok = angle_gap(stated, truth) <= TURN_TOLERANCE
-    return said_mirrored == mirrored and turn_ok
 
 
 class Counter:
@@ -104,12 +50,6 @@ def run(detector, counter, image):
     cpu, wall = time.process_time(), time.perf_counter()
     result = detector.detect_with_report(radiograph_from_array(np.ascontiguousarray(image)))
     return result, counter.images, time.process_time() - cpu, time.perf_counter() - wall
-
-
-def named_right(found, expected, radius):
-    by_name = {(b.label, b.digit): b for b in found}
-    return sum(name in by_name and np.hypot(*np.subtract(by_name[name].center, centre)) <= radius
-               for name, centre in expected.items())
 
 
 def measure_image(detector, counter, path, step, rows):

@@ -135,7 +135,7 @@ class TurnedView:
         gx = (c * dx - s * dy + w / 2.0) * (2.0 / w) - 1.0
         gy = (s * dx + c * dy + h / 2.0) * (2.0 / h) - 1.0
         grid = torch.stack((gx, gy), dim=-1)[None]
-        source = torch.from_numpy(quarter)[None, None]
+        source = torch.from_numpy(quarter if quarter.flags.writeable else quarter.copy())[None, None]
         turned = F.grid_sample(source, grid, mode="bilinear", padding_mode="zeros", align_corners=False)
         return turned[0, 0].numpy()
 
