@@ -56,13 +56,19 @@ def hand_orientation(candidate):
 
 
 def settled(candidate):
+    """Nothing to gain from another view: a complete hand, or a nearly complete left hand upright.
+
+    In a view of the search, upright means turned back within SAME_VIEW_DEGREES: a view read from a
+    hand detected far turned can be off by more, and a closer one finds what this one missed.
+    """
     analysis = candidate.analysis
     if not _reading(analysis) or analysis.side == "unknown":
         return False
     found, turn = confident_areas(analysis.boxes), abs(analysis.rotation_degrees)
     if found == 17:
         return turn <= COMPLETE_HAND_DEGREES
-    return found >= COMPLETE_AREAS and analysis.side == "left" and turn <= SETTLED_DEGREES
+    upright = SETTLED_DEGREES if candidate.view.orientation == UPRIGHT else SAME_VIEW_DEGREES
+    return found >= COMPLETE_AREAS and analysis.side == "left" and turn <= upright
 
 
 def _same_view(a, b):
