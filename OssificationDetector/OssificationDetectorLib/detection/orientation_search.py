@@ -67,8 +67,12 @@ def settled(candidate):
     found, turn = confident_areas(analysis.boxes), abs(analysis.rotation_degrees)
     if found == 17:
         return turn <= COMPLETE_HAND_DEGREES
-    upright = SETTLED_DEGREES if candidate.view.orientation == UPRIGHT else SAME_VIEW_DEGREES
-    return found >= COMPLETE_AREAS and analysis.side == "left" and turn <= upright
+    return found >= COMPLETE_AREAS and analysis.side == "left" and turn <= _upright_within(candidate)
+
+
+def _upright_within(candidate):
+    """How far a hand may lie turned in the candidate's view and count as upright."""
+    return SETTLED_DEGREES if candidate.view.orientation == UPRIGHT else SAME_VIEW_DEGREES
 
 
 def _same_view(a, b):
@@ -91,6 +95,8 @@ def next_view(tried, width, height):
     readable = [c for c in tried if _reading(c.analysis) and confident_areas(c.analysis.boxes) >= GUIDE_AREAS]
     if readable:
         guide = max(readable, key=lambda c: ranking(c.analysis.boxes))
+        if guide.analysis.side != "right" and abs(guide.analysis.rotation_degrees) <= _upright_within(guide):
+            return None  # the hand is as upright in its view as the detector has learned: nothing to turn
         lies = hand_orientation(guide)
         target = Orientation.from_turn(lies.mirrored, lies.turn_degrees).snapped()
         if any(_same_view(target, c.view.orientation) for c in tried):
