@@ -1,7 +1,7 @@
 """Hands turned by any angle and mirrored: what the detector finds, what it says, and what it costs (prints the numbers).
 
 Usage: python scripts/measure_orientation.py [IMAGE...] [--model NAME_OR_PATH] [--step 15] [--threads 2]
-                                             [--young FOLDER]
+                                             [--as-is FOLDER [--every N]]
 
 For each annotated radiograph (default: the three Testing samples, each with its Pascal VOC file
 beside it in ../ossification-voc) turned clockwise in steps of --step degrees (0..345), plain and
@@ -11,8 +11,9 @@ areas named right (a box of the area's class and digit within the paper's centre
 H*6/256 of the original height, of the moved centre), whether the warnings are right (a mirror
 remark exactly for mirrored hands; a turn remark within 30 degrees of the true turn whenever
 the turn is larger than that), the model passes, and the seconds of CPU and of wall time.
---young FOLDER: radiographs of young children as they are: how many get all 17 areas with no
-mirror remark, and the passes and time.
+--as-is FOLDER: the radiographs of a folder (every Nth) as they are, e.g. young children's hands
+or upright ones: how many get all 17 areas with no mirror remark (all are left hands), the passes
+and the time.
 """
 import argparse
 import sys
@@ -93,8 +94,8 @@ def summary(rows):
     line("all", rows)
 
 
-def young(detector, counter, folder):
-    files = sorted(Path(folder).glob("*.png"))
+def as_is(detector, counter, folder, every):
+    files = sorted(Path(folder).glob("*.png"))[::every]
     complete, clean, passes, cpu = 0, 0, [], []
     for path in files:
         result, n, seconds, _ = run(detector, counter, as_pixels(path))
@@ -106,7 +107,7 @@ def young(detector, counter, folder):
         cpu.append(seconds)
         print(f"{path.name}: {found} areas, {n} passes, {seconds:.2f} s cpu, {result.orientation}, "
               f"{[w for w in result.warnings if 'turned' in w or 'right hand' in w]}", flush=True)
-    print(f"{len(files)} young hands: all 17 areas on {complete}, all 17 and no mirror remark on {clean}; "
+    print(f"{len(files)} hands: all 17 areas on {complete}, all 17 and no mirror remark on {clean}; "
           f"passes {np.mean(passes):.2f} on average, cpu {np.median(cpu):.2f} s median")
 
 
@@ -116,15 +117,16 @@ def main():
     parser.add_argument("--model", default="default")
     parser.add_argument("--step", type=int, default=15)
     parser.add_argument("--threads", type=int, default=2)
-    parser.add_argument("--young", type=Path, help="a folder of young children's radiographs (unannotated)")
+    parser.add_argument("--as-is", type=Path, help="a folder of left-hand radiographs, detected as they are")
+    parser.add_argument("--every", type=int, default=1, help="with --as-is: every Nth radiograph")
     args = parser.parse_args()
     import torch
 
     torch.set_num_threads(args.threads)
     detector = Detector(args.model, device="cpu", threshold=0.5, threads=args.threads)
     counter = Counter(detector)
-    if args.young:
-        young(detector, counter, args.young)
+    if args.as_is:
+        as_is(detector, counter, args.as_is, args.every)
         return
     rows = []
     for path in args.images or SAMPLES:

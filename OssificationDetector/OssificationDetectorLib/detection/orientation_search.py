@@ -18,7 +18,7 @@ from .turned_view import TurnedView, view_around
 
 MAX_VIEWS = 4                # the first pass and at most three more
 COMPLETE_AREAS = 14          # of 17: a nearly complete hand
-SETTLED_DEGREES = 25.0       # a nearly complete left hand turned at most this needs no other view
+SETTLED_DEGREES = 20.0       # a nearly complete left hand turned at most this needs no other view
 COMPLETE_HAND_DEGREES = 45.0  # a complete hand (all 17, either side) turned at most this needs none
 GUIDE_AREAS = 4              # areas a reading needs to point to a view
 SAME_VIEW_DEGREES = 10.0     # views closer than this show the hand alike
