@@ -74,10 +74,14 @@ def test_an_incomplete_hand_near_upright_is_not_turned_but_one_turned_further_is
     assert turn_gap(next_view([turned], WIDTH, HEIGHT).orientation.turn_degrees, 35) < 5
 
 
-def test_a_reading_that_points_to_a_view_already_tried_ends_the_search(hand):
-    candidate = first_pass(flipped_and_turned(hand, WIDTH, HEIGHT, degrees=90))
+def test_a_reading_whose_view_found_less_leads_to_the_quarter_turns(hand):
+    """A misread first pass (its view found nothing) does not end the search."""
+    candidate = first_pass(flipped_and_turned(hand, WIDTH, HEIGHT, degrees=60))
     view = next_view([candidate], WIDTH, HEIGHT)
-    assert next_view([candidate, Candidate(view, [], None)], WIDTH, HEIGHT) is None
+    tried = [candidate, Candidate(view, [], None)]
+    assert next_view(tried, WIDTH, HEIGHT).orientation == Orientation(2)
+    tried += [Candidate(TurnedView(Orientation(turns), WIDTH, HEIGHT), [], None) for turns in (1, 2, 3)]
+    assert next_view(tried, WIDTH, HEIGHT) is None
 
 
 def test_without_a_reading_the_quarter_turns_are_tried(hand):

@@ -5,7 +5,8 @@ angle and either side (anatomy.py), which says how the hand lies: turned by how 
 its thumb lies where a left hand's does. A hand read as a nearly complete left hand near upright,
 or as a complete hand of either side, needs nothing more. Otherwise the next pass runs on the view
 that undoes that reading (turned back by any angle, flipped for a right hand), cut to the hand;
-only when no pass gives a reading are the quarter turns tried. Left or right is always the
+only when no pass gives a reading, or the view a reading points to was tried and found less, are
+the quarter turns tried. Left or right is always the
 chirality of the hand's fitted layout in the view kept, never which view scored higher.
 """
 from typing import NamedTuple, Optional
@@ -91,7 +92,7 @@ def hand_outline(candidate):
 
 
 def next_view(tried, width, height):
-    """The view to try next, or None when the readings point to views already tried."""
+    """The view to try next, or None when there is nothing left to try."""
     readable = [c for c in tried if _reading(c.analysis) and confident_areas(c.analysis.boxes) >= GUIDE_AREAS]
     if readable:
         guide = max(readable, key=lambda c: ranking(c.analysis.boxes))
@@ -99,9 +100,9 @@ def next_view(tried, width, height):
             return None  # the hand is as upright in its view as the detector has learned: nothing to turn
         lies = hand_orientation(guide)
         target = Orientation.from_turn(lies.mirrored, lies.turn_degrees).snapped()
-        if any(_same_view(target, c.view.orientation) for c in tried):
-            return None
-        return view_around(target, width, height, hand_outline(guide))
+        if not any(_same_view(target, c.view.orientation) for c in tried):
+            return view_around(target, width, height, hand_outline(guide))
+        # The reading's view was tried and found less: the reading was wrong, try the quarter turns.
     for turns in FALLBACK_TURNS:
         target = Orientation(turns)
         if not any(_same_view(target, c.view.orientation) for c in tried):
