@@ -314,8 +314,11 @@ def hand_side(boxes):
     return analyse_hand(boxes).side
 
 
-def hand_warnings(boxes, width=None, height=None):
-    """Plain-language remarks about a hand's boxes (empty when it looks like a complete left hand)."""
+def hand_warnings(boxes, width=None, height=None, about_orientation=True):
+    """Plain-language remarks about a hand's boxes (empty when it looks like a complete left hand).
+
+    about_orientation=False leaves out the remarks on a right hand and on a turn, for a caller that
+    tells how the hand lies itself (the orientation search)."""
     if not boxes:
         return ["no ossification areas found: is this a hand radiograph?"]
     analysis = analyse_hand(boxes, width, height)
@@ -331,11 +334,12 @@ def hand_warnings(boxes, width=None, height=None):
     missing = _missing_areas(analysis.boxes) if analysis.fitted else []
     if missing:
         warnings.append("missing: " + ", ".join(missing))
-    if analysis.side == "right":
+    if analysis.side == "right" and about_orientation:
         warnings.append("this looks like a right hand or a mirrored image (the thumb is on the other side)")
     elif analysis.side == "unknown":
         warnings.append("cannot tell whether this is a left or a right hand from the areas found")
-    if analysis.rotation_degrees is not None and abs(analysis.rotation_degrees) > ROTATION_WARNING_DEGREES:
+    turned = analysis.rotation_degrees is not None and abs(analysis.rotation_degrees) > ROTATION_WARNING_DEGREES
+    if turned and about_orientation:
         direction = "clockwise" if analysis.rotation_degrees > 0 else "counter-clockwise"
         warnings.append(f"the hand is turned about {abs(analysis.rotation_degrees):.0f} degrees {direction}")
     not_fitting = sum(analysis.dropped.values())

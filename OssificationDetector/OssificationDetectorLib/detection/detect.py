@@ -3,8 +3,8 @@
 Boxes come back in the pixels of the input image: torchvision's transform resizes each image
 (short side min_size, long side at most max_size) and scales the boxes back by the exact
 ratio of the sizes, which is exact for pixel-edge coordinates (x right, y down, origin at the
-top-left corner of the first pixel). A radiograph whose hand is not found upright is also
-detected turned and mirrored (orientation.py); its boxes are mapped back exactly.
+top-left corner of the first pixel). A radiograph whose hand is not found upright is detected
+again on a view that shows it upright (orientation_search.py); its boxes are mapped back.
 """
 from pathlib import Path
 from typing import List, NamedTuple
@@ -12,10 +12,7 @@ from typing import List, NamedTuple
 import numpy as np
 
 from ..core.boxes import Box
-from .orientation import (
-    ALL_ORIENTATIONS, CONFIDENT_SCORE, UPRIGHT, Orientation, box_from_view, composed, looks_upright_left,
-    orientation_guess, ranking, upright_view,
-)
+from .orientation import CONFIDENT_SCORE, UPRIGHT, Orientation
 from ..core.taxonomy import class_of_index
 
 ORIENTATION_MODES = ("auto", "upright")
@@ -122,11 +119,10 @@ class Detector:
     pair. device: "auto" (cuda, then mps, else cpu), "cpu", "cuda" or "mps". threshold: the
     lowest score kept. postprocess: anatomy-aware clean-up (at most the expected count per class,
     digits assigned); False gives the model's own boxes on the image as it is. orientations
-    (with postprocess): "auto" detects again on the radiograph turned and mirrored when the
-    upright pass does not find a nearly complete left hand (right hands, flipped or turned
-    images), and keeps the best; "upright" detects on the image as it is only. prepare: make the
-    model fast for inference (batch norms folded, channels-last on the CPU: model/inference.py);
-    False runs it as loaded.
+    (with postprocess): "auto" detects again on a view turned back upright (and flipped for a right
+    hand) when the first pass does not find a nearly complete hand near upright, and keeps the
+    best; "upright" detects on the image as it is only. prepare: make the model fast for inference
+    (batch norms folded, channels-last on the CPU: model/inference.py); False runs it as loaded.
     """
 
     def __init__(self, model="default", device="auto", threshold=0.5, postprocess=True, threads=None,
@@ -207,42 +203,22 @@ class Detector:
         return boxes, analysis
 
     def _result(self, pixels, upright, with_warnings):
-        orientation, (boxes, _) = UPRIGHT, upright
+        height, width = pixels.shape
+        (boxes, _), orientation, view = upright, UPRIGHT, None
+        searching = self.orientations == "auto" and self.postprocess
         # The search needs anatomy's reading of each view: it runs with the post-processing only.
-        if self.orientations == "auto" and self.postprocess and not looks_upright_left(upright[1]):
-            orientation, (boxes, _) = self._search(pixels, upright)
+        if searching:
+            from .orientation_search import search
+
+            view, boxes, _, orientation = search(pixels, upright, self._detect_views)
         warnings = []
         if with_warnings:
             from .anatomy import hand_warnings
 
-            view_height, view_width = upright_view(pixels, orientation).shape
+            view_width, view_height = view.size if view else (width, height)
             confident = [b for b in boxes if b.score is None or b.score >= CONFIDENT_SCORE]
-            warnings = orientation.describe() + hand_warnings(confident, view_width, view_height)
-        height, width = pixels.shape
-        boxes = [box_from_view(b, width, height, orientation) for b in boxes]
+            warnings = orientation.describe() + hand_warnings(confident, view_width, view_height,
+                                                              about_orientation=not searching)
+        if view:
+            boxes = [b for b in (view.box_from_view(b) for b in boxes) if b is not None]
         return DetectionResult(boxes, warnings, orientation)
-
-    def _search(self, pixels, upright):
-        """(orientation, (boxes, analysis)) of the best orientation tried; boxes in its view.
-
-        Each view's boxes tell anatomy how the hand lies in it; the orientation that reading points
-        to is tried next. The search stops at the first view that shows a nearly complete left
-        hand. On the CPU the views go one at a time (a batch is no faster there), else in batches.
-        """
-        candidates = [(UPRIGHT, upright)]
-        queue = [o for o in ALL_ORIENTATIONS if not o.is_upright]
-        step = 1 if self.device.type == "cpu" else self.batch_size
-        latest = candidates
-        while queue:
-            for view, (_, analysis) in latest:
-                guess = composed(view, orientation_guess(analysis))
-                if guess in queue:
-                    queue.remove(guess)
-                    queue.insert(0, guess)
-            tried, queue = queue[:step], queue[step:]
-            latest = list(zip(tried, self._detect_views([upright_view(pixels, o) for o in tried])))
-            candidates += latest
-            if any(looks_upright_left(analysis) for _, (_, analysis) in latest):
-                break
-        # max keeps the first of equals: the image as it is.
-        return max(candidates, key=lambda candidate: ranking(candidate[1][0]))

@@ -1,0 +1,127 @@
+"""The orientation search: from the first pass's areas, the one view that shows the hand upright.
+
+The first pass runs on the radiograph as it is. Anatomy fits the average hand to its areas at any
+angle and either side (anatomy.py), which says how the hand lies: turned by how much, and whether
+its thumb lies where a left hand's does. A hand read as a nearly complete left hand near upright,
+or as a complete hand of either side, needs nothing more. Otherwise the next pass runs on the view
+that undoes that reading (turned back by any angle, flipped for a right hand), cut to the hand;
+only when no pass gives a reading, or the view a reading points to was tried and found less, are
+the quarter turns tried. Left or right is always the
+chirality of the hand's fitted layout in the view kept, never which view scored higher.
+"""
+from typing import NamedTuple, Optional
+
+import numpy as np
+
+from ..core.hand_template import default_template
+from .orientation import UPRIGHT, Orientation, composed, confident_areas, ranking
+from .turned_view import TurnedView, view_around
+
+MAX_VIEWS = 4                # the first pass and at most three more
+COMPLETE_AREAS = 14          # of 17: a nearly complete hand
+SETTLED_DEGREES = 20.0       # a nearly complete left hand turned at most this needs no other view
+COMPLETE_HAND_DEGREES = 45.0  # a complete hand (all 17, either side) turned at most this needs none
+GUIDE_AREAS = 4              # areas a reading needs to point to a view
+SAME_VIEW_DEGREES = 10.0     # views closer than this show the hand alike
+HAND_MARGIN = 0.7            # hand-frame units around the areas: fingertips, skin, the forearm
+FALLBACK_TURNS = (2, 1, 3)   # quarter turns tried when no pass gives a reading
+
+
+class Candidate(NamedTuple):
+    """One pass: the view it ran on, its boxes (view pixels), anatomy's analysis of them."""
+
+    view: TurnedView
+    boxes: list
+    analysis: Optional[object]
+
+
+class Found(NamedTuple):
+    """The pass kept, and how the hand lies in the input."""
+
+    view: TurnedView
+    boxes: list
+    analysis: Optional[object]
+    orientation: Orientation
+
+
+def _reading(analysis):
+    return analysis is not None and analysis.fitted and analysis.rotation_degrees is not None
+
+
+def hand_orientation(candidate):
+    """How the hand lies in the input: the view's turn and flip composed with anatomy's reading in it."""
+    if not _reading(candidate.analysis):
+        return candidate.view.orientation
+    within = Orientation.from_turn(candidate.analysis.side == "right", candidate.analysis.rotation_degrees)
+    return composed(candidate.view.orientation, within)
+
+
+def settled(candidate):
+    """Nothing to gain from another view: a complete hand, or a nearly complete left hand upright.
+
+    In a view of the search, upright means turned back within SAME_VIEW_DEGREES: a view read from a
+    hand detected far turned can be off by more, and a closer one finds what this one missed.
+    """
+    analysis = candidate.analysis
+    if not _reading(analysis) or analysis.side == "unknown":
+        return False
+    found, turn = confident_areas(analysis.boxes), abs(analysis.rotation_degrees)
+    if found == 17:
+        return turn <= COMPLETE_HAND_DEGREES
+    return found >= COMPLETE_AREAS and analysis.side == "left" and turn <= _upright_within(candidate)
+
+
+def _upright_within(candidate):
+    """How far a hand may lie turned in the candidate's view and count as upright."""
+    return SETTLED_DEGREES if candidate.view.orientation == UPRIGHT else SAME_VIEW_DEGREES
+
+
+def _same_view(a, b):
+    gap = abs((a.turn_degrees - b.turn_degrees + 180.0) % 360.0 - 180.0)
+    return a.mirrored == b.mirrored and gap < SAME_VIEW_DEGREES
+
+
+def hand_outline(candidate):
+    """Corners of the hand's extent (the average hand's areas and a margin) in the input's pixels."""
+    centers = list(default_template().centers.values())
+    xs, ys = [z.real for z in centers], [z.imag for z in centers]
+    corners = [complex(x, y) for x in (min(xs) - HAND_MARGIN, max(xs) + HAND_MARGIN)
+               for y in (min(ys) - HAND_MARGIN, max(ys) + HAND_MARGIN)]
+    in_view = candidate.analysis.transform.inverse().apply(np.array(corners))
+    return [candidate.view.point_from_view(z.real, z.imag) for z in in_view]
+
+
+def next_view(tried, width, height):
+    """The view to try next, or None when there is nothing left to try."""
+    readable = [c for c in tried if _reading(c.analysis) and confident_areas(c.analysis.boxes) >= GUIDE_AREAS]
+    if readable:
+        guide = max(readable, key=lambda c: ranking(c.analysis.boxes))
+        if guide.analysis.side != "right" and abs(guide.analysis.rotation_degrees) <= _upright_within(guide):
+            return None  # the hand is as upright in its view as the detector has learned: nothing to turn
+        lies = hand_orientation(guide)
+        target = Orientation.from_turn(lies.mirrored, lies.turn_degrees).snapped()
+        if not any(_same_view(target, c.view.orientation) for c in tried):
+            return view_around(target, width, height, hand_outline(guide))
+        # The reading's view was tried and found less: the reading was wrong, try the quarter turns.
+    for turns in FALLBACK_TURNS:
+        target = Orientation(turns)
+        if not any(_same_view(target, c.view.orientation) for c in tried):
+            return TurnedView(target, width, height)
+    return None
+
+
+def search(pixels, first, detect_views):
+    """Found: the best pass of the search, starting from the first pass (boxes, analysis) on `pixels`.
+
+    detect_views: float32 images -> [(boxes, analysis)], one model pass each.
+    """
+    height, width = pixels.shape
+    tried = [Candidate(TurnedView(UPRIGHT, width, height), *first)]
+    while not settled(tried[-1]) and len(tried) < MAX_VIEWS:
+        view = next_view(tried, width, height)
+        if view is None:
+            break
+        tried.append(Candidate(view, *detect_views([view.pixels(pixels)])[0]))
+    # max keeps the first of equals: the image as it is.
+    best = max(tried, key=lambda c: ranking(c.boxes))
+    return Found(best.view, best.boxes, best.analysis, hand_orientation(best))
