@@ -194,19 +194,19 @@ def test_an_interrupted_folder_run_keeps_what_was_done(sample_png, tiny_model_fi
 
     folder = tmp_path / "many"
     folder.mkdir()
-    for i in range(30):
-        shutil.copyfile(sample_png, folder / f"{i:02d}.png")
+    for i in range(200):  # with a tiny model each takes milliseconds: enough of them that Ctrl-C comes mid-run
+        shutil.copyfile(sample_png, folder / f"{i:03d}.png")
     output = tmp_path / "d.json"
     process = subprocess.Popen(
         [sys.executable, "-m", "OssificationDetectorLib", "detect", str(folder), "--output", str(output),
          "--model", str(tiny_model_file[0]), "--device", "cpu", "--threads", "1", "--orientations", "upright",
          "--quiet"], stderr=subprocess.PIPE, text=True, env=dict(os.environ, OMP_NUM_THREADS="1"))
     for line in process.stderr:  # each radiograph's warnings come after its detection: then Ctrl-C
-        if line.startswith(str(folder / "01.png")):
+        if line.startswith(str(folder / "001.png")):
             process.send_signal(signal.SIGINT)
             break
     _, err = process.communicate(timeout=300)
     assert process.returncode == 130 and "Traceback" not in err, err
     assert "results done so far are kept" in err
     done = json.loads(output.read_text())["images"]
-    assert 2 <= len(done) < 30 and [e["file"] for e in done] == [str(folder / f"{i:02d}.png") for i in range(len(done))]
+    assert 2 <= len(done) < 200 and [e["file"] for e in done] == [str(folder / f"{i:03d}.png") for i in range(len(done))]

@@ -188,6 +188,8 @@ def load_model(path, sha256=None):
     except ModelBuildError as error:
         raise ModelFileError(f"{path}: {error}") from error
     try:
+        # assign keeps each tensor's dtype: a half-precision file's weights go back to float32 first.
+        state = {k: v.float() if v.dtype in (torch.float16, torch.bfloat16) else v for k, v in state.items()}
         model.load_state_dict(state, assign=True)
         left = [name for name, tensor in [*model.named_parameters(), *model.named_buffers()] if tensor.is_meta]
         if left:
