@@ -187,6 +187,7 @@ def test_the_written_detections_name_what_went_wrong(radiographs, tiny_model_fil
 
 
 def test_an_interrupted_folder_run_keeps_what_was_done(sample_png, tiny_model_file, tmp_path):
+    import fcntl
     import os
     import signal
     import subprocess
@@ -194,13 +195,16 @@ def test_an_interrupted_folder_run_keeps_what_was_done(sample_png, tiny_model_fi
 
     folder = tmp_path / "many"
     folder.mkdir()
-    for i in range(200):  # with a tiny model each takes milliseconds: enough of them that Ctrl-C comes mid-run
+    for i in range(200):
         shutil.copyfile(sample_png, folder / f"{i:03d}.png")
     output = tmp_path / "d.json"
     process = subprocess.Popen(
         [sys.executable, "-m", "OssificationDetectorLib", "detect", str(folder), "--output", str(output),
          "--model", str(tiny_model_file[0]), "--device", "cpu", "--threads", "1", "--orientations", "upright",
          "--quiet"], stderr=subprocess.PIPE, text=True, env=dict(os.environ, OMP_NUM_THREADS="1"))
+    # A one-page pipe: the command can run at most a few dozen radiographs ahead of what is read here (each
+    # writes a line), so however fast it is, Ctrl-C comes mid-run.
+    fcntl.fcntl(process.stderr.fileno(), fcntl.F_SETPIPE_SZ, 4096)
     for line in process.stderr:  # each radiograph's warnings come after its detection: then Ctrl-C
         if line.startswith(str(folder / "001.png")):
             process.send_signal(signal.SIGINT)
