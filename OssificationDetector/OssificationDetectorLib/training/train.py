@@ -20,13 +20,11 @@ from pathlib import Path
 from typing import Callable, List, Optional
 
 from .augment import AugmentConfig
+from .train_state import TrainingError, ctrl_c_stops, restore_run_state, save_run_state, state_path_for  # noqa: F401
 from ..model.architectures import DEFAULT_ARCHITECTURE, DEFAULT_MAX_SIZE, DEFAULT_MIN_SIZE
 
-STATE_VERSION = 1
 
 
-class TrainingError(ValueError):
-    """A training configuration or state that cannot be used; the message says what to change."""
 
 
 @dataclass
@@ -103,11 +101,6 @@ class TrainResult:
     metrics: Optional[dict] = None
 
 
-def state_path_for(output):
-    output = Path(output)
-    return output.with_name(output.name + ".train-state.pt")
-
-
 def check_run(config):
     """Refuse, before any work, a run that would lose or misuse what is on disk (see the module's text)."""
     from ..model.registry import bundled_models_dir, registered_names_of
@@ -179,7 +172,7 @@ def _fingerprint(config, train_items, total):
 def train(config: TrainConfig, progress: Optional[Callable[[dict], None]] = None,
           should_stop: Optional[Callable[[], bool]] = None) -> TrainResult:
     report = progress or (lambda event: None)
-    with _ctrl_c_stops() as interrupted:
+    with ctrl_c_stops() as interrupted:
         asked_to_stop = should_stop or (lambda: False)
         return _train(config, report, lambda: interrupted() or asked_to_stop(), interrupted)
 
@@ -224,11 +217,11 @@ def _train(config, report, stop, interrupted):
     if config.restart and state_file.is_file():
         state_file.unlink()
     if config.resume and state_file.is_file():
-        start, val_map = _restore(state_file, model, optimizer, fingerprint, device)
+        start, val_map = restore_run_state(state_file, model, optimizer, fingerprint, device)
         report({"event": "resumed", "iteration": start, "total": total, "state_file": str(state_file)})
 
     def save_state(iteration):
-        _save_state(state_file, model, optimizer, iteration, fingerprint, val_map, device)
+        save_run_state(state_file, model, optimizer, iteration, fingerprint, val_map, device)
 
     began, done_here, loss_value = time.monotonic(), 0, None
     for iteration in range(start, total):
@@ -293,76 +286,6 @@ def _train(config, report, stop, interrupted):
     report({"event": "finished", "iteration": total, "total": total, "output": str(output), "sha256": sha256,
             "val_map": (metrics or {}).get("mAP"), "metrics": metrics})
     return TrainResult("finished", str(output), str(state_file), total, total, sha256, metrics)
-
-
-class _ctrl_c_stops:
-    """While training in the main thread, the first Ctrl-C asks the run to stop at the end of the
-    iteration under way (saving its state); a second one interrupts at once."""
-
-    def __init__(self):
-        self.pressed = False
-        self.previous = None
-
-    def __enter__(self):
-        import signal
-        import threading
-
-        if threading.current_thread() is threading.main_thread():
-            self.previous = signal.getsignal(signal.SIGINT)
-
-            def handler(signum, frame):
-                if self.pressed:
-                    raise KeyboardInterrupt
-                self.pressed = True
-
-            signal.signal(signal.SIGINT, handler)
-        return lambda: self.pressed
-
-    def __exit__(self, *exc):
-        import signal
-
-        if self.previous is not None:
-            signal.signal(signal.SIGINT, self.previous)
-        return False
-
-
-def _save_state(path, model, optimizer, iteration, fingerprint, val_map, device):
-    import io
-    import json
-
-    import torch
-
-    from ..core.atomic import atomic_write_bytes
-
-    state = {"version": STATE_VERSION, "iteration": int(iteration), "fingerprint": json.dumps(fingerprint),
-             "model": model.state_dict(), "optimizer": optimizer.state_dict(),
-             "torch_rng": torch.get_rng_state(), "val_map": -1.0 if val_map is None else float(val_map)}
-    if device.type == "cuda":
-        state["cuda_rng"] = torch.cuda.get_rng_state(device)
-    buffer = io.BytesIO()
-    torch.save(state, buffer)
-    atomic_write_bytes(path, buffer.getvalue())
-
-
-def _restore(path, model, optimizer, fingerprint, device):
-    import json
-
-    import torch
-
-    try:
-        state = torch.load(path, map_location="cpu", weights_only=True)
-    except Exception as error:
-        raise TrainingError(f"The training state {path} cannot be read ({error}); delete it to start afresh.") from error
-    if json.loads(state.get("fingerprint", "{}")) != fingerprint:
-        raise TrainingError(f"The training state {path} belongs to a different run (other data, length, batch size "
-                            "or seed): resume with the same options, or delete it to start afresh.")
-    model.load_state_dict(state["model"])
-    optimizer.load_state_dict(state["optimizer"])
-    torch.set_rng_state(state["torch_rng"])
-    if device.type == "cuda" and "cuda_rng" in state:
-        torch.cuda.set_rng_state(state["cuda_rng"], device)
-    val_map = float(state.get("val_map", -1.0))
-    return int(state["iteration"]), (None if val_map < 0 else val_map)
 
 
 def _detections(model, val_items, device, config):
