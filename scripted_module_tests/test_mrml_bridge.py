@@ -2,7 +2,7 @@
 self-test runs inside 3D Slicer on slicer.mrmlScene."""
 import pytest
 
-from OssificationDetectorTesting import scene_cases
+from OssificationDetectorTesting import review_cases, scene_cases
 
 from mrml_fixtures import headless_host
 
@@ -12,6 +12,6 @@ def host(tmp_path, sample_pngs):
     return headless_host(tmp_path, sample_radiograph=sample_pngs[1])
 
 
-@pytest.mark.parametrize("case", scene_cases.GEOMETRY_CASES + scene_cases.REVIEW_CASES, ids=lambda c: c.__name__)
+@pytest.mark.parametrize("case", scene_cases.GEOMETRY_CASES + review_cases.REVIEW_CASES, ids=lambda c: c.__name__)
 def test_scene_case(case, host):
     case(host)

@@ -5,7 +5,7 @@ input size: its boxes mean nothing, but they are what the ROIs must show, one fo
 """
 import pytest
 
-from OssificationDetectorTesting import scene_cases
+from OssificationDetectorTesting import review_cases
 
 from mrml_fixtures import headless_host
 
@@ -27,7 +27,7 @@ def random_detector(tmp_path_factory):
 
 def test_detect_creates_tagged_rois(tmp_path, sample_pngs, random_detector):
     host = headless_host(tmp_path, detector=random_detector, sample_radiograph=sample_pngs[1])
-    scene_cases.detect_creates_tagged_rois(host)
+    review_cases.detect_creates_tagged_rois(host)
 
 
 def test_detect_with_the_shipped_default_model(tmp_path, sample_pngs):
@@ -43,4 +43,4 @@ def test_detect_with_the_shipped_default_model(tmp_path, sample_pngs):
         pytest.skip(f"the default model file {path} is not there yet")
     detector = Detector("default", device="cpu", threshold=0.05, threads=1)
     host = headless_host(tmp_path, detector=detector, sample_radiograph=sample_pngs[1])
-    scene_cases.detect_creates_tagged_rois(host)
+    review_cases.detect_creates_tagged_rois(host)

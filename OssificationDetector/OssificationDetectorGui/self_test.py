@@ -31,7 +31,8 @@ def _workDir(name):
 
 
 def runSceneCases(testCase, cases):
-    from OssificationDetectorTesting.scene_cases import DETECTOR_CASES, SceneHost
+    from OssificationDetectorTesting.review_cases import DETECTOR_CASES
+    from OssificationDetectorTesting.scene_cases import SceneHost
 
     detector = None
     if any(case in DETECTOR_CASES for case in cases):  # only when the plan found torch

@@ -5,7 +5,8 @@ from dataclasses import dataclass, field
 from typing import List, Tuple
 
 from .annotation_cases import ANNOTATION_CASES
-from .scene_cases import DETECTOR_CASES, GEOMETRY_CASES, REVIEW_CASES
+from .review_cases import DETECTOR_CASES, REVIEW_CASES
+from .scene_cases import GEOMETRY_CASES
 
 # The panel checks of OssificationDetectorGui (names of functions there): detection through the panel.
 PANEL_DETECTOR_CHECKS = ("testDetectFromPanel", "testAnnotateFromPanel")
