@@ -103,6 +103,9 @@ def counted_detector():
     detector = Detector("default", device="cpu", threshold=0.5, threads=1)
     calls = []
     detector.model.register_forward_pre_hook(lambda module, args: calls.append(len(args[0])))
+    sizes = []
+    detector.model.register_forward_pre_hook(lambda module, args: sizes.extend(tuple(im.shape[-2:]) for im in args[0]))
+    detector.call_sizes = sizes  # (height, width) of every image the model was run on
     return detector, calls
 
 
@@ -166,6 +169,23 @@ def test_a_hand_turned_by_any_angle_or_mirrored_is_found_named_and_told_right(
     own_turn = upright_result.orientation.turn_degrees
     assert warnings_right(result.warnings, degrees, mirrored, own_turn), result.warnings
     assert all(0 <= b.x1 < b.x2 <= image.shape[1] and 0 <= b.y1 < b.y2 <= image.shape[0] for b in result.boxes)
+    expected = {name: forward(*centre) for name, centre in annotated_areas.items()}
+    assert named_right(result.boxes, expected, radius=sample_pixels.shape[0] * 6 / 256) == 17
+
+
+def test_a_right_hand_near_upright_takes_one_pass_and_small_looks(counted_detector, sample_pixels, annotated_areas):
+    """The mirrored sample: the first pass finds nearly every area; what it misses is looked for on
+    small windows of the flipped image, not on the whole flipped radiograph."""
+    from OssificationDetectorLib.io.images import radiograph_from_array
+    from turned_radiographs import named_right
+
+    detector, _ = counted_detector
+    image, forward = turned_image(sample_pixels, 0, mirrored=True)
+    detector.call_sizes.clear()
+    result = detector.detect_with_report(radiograph_from_array(image))
+    (height, width), *looks = detector.call_sizes
+    assert looks and all(h * w < 0.1 * height * width for h, w in looks)
+    assert result.orientation.mirrored
     expected = {name: forward(*centre) for name, centre in annotated_areas.items()}
     assert named_right(result.boxes, expected, radius=sample_pixels.shape[0] * 6 / 256) == 17
 

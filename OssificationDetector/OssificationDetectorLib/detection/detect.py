@@ -192,6 +192,21 @@ class Detector:
                 found.append(self._clean(boxes, view.shape[1], view.shape[0]))
         return found
 
+    def _detect_at_scale(self, image, scale):
+        """Boxes of one float32 image resized by `scale` instead of to the model's input size."""
+        import torch
+
+        from ..model.inference import resized_by
+
+        with resized_by(self.model.transform, scale, *image.shape):
+            found = run_model(self.model, [torch.from_numpy(image)[None]], self.device, self.threshold)
+        return suppress_cross_class_duplicates(found[0])
+
+    def _input_scale(self, height, width):
+        """How the model's own resize scales an image of this size."""
+        transform = self.model.transform
+        return min(transform.min_size[-1] / min(height, width), transform.max_size / max(height, width))
+
     def _clean(self, boxes, width, height):
         boxes = suppress_cross_class_duplicates(boxes)
         analysis = None
@@ -210,7 +225,9 @@ class Detector:
         if searching:
             from .orientation_search import search
 
-            view, boxes, _, orientation = search(pixels, upright, self._detect_views)
+            scale = self._input_scale(height, width)
+            view, boxes, _, orientation = search(pixels, upright, self._detect_views,
+                                                 lambda window: self._detect_at_scale(window, scale))
         warnings = []
         if with_warnings:
             from .anatomy import hand_warnings

@@ -4,7 +4,8 @@ The first pass runs on the radiograph as it is. Anatomy fits the average hand to
 angle and either side (anatomy.py), which says how the hand lies: turned by how much, and whether
 its thumb lies where a left hand's does. A hand read as a nearly complete left hand near upright,
 or as a complete hand of either side, needs nothing more. Otherwise the next pass runs on the view
-that undoes that reading (turned back by any angle, flipped for a right hand), cut to the hand;
+that undoes that reading (turned back by any angle, flipped for a right hand), cut to the hand; a
+nearly complete right hand near upright first gets a look at its missing areas only (second_look.py);
 only when no pass gives a reading, or the view a reading points to was tried and found less, are
 the quarter turns tried. Left or right is always the
 chirality of the hand's fitted layout in the view kept, never which view scored higher.
@@ -15,6 +16,7 @@ import numpy as np
 
 from ..core.hand_template import default_template
 from .orientation import UPRIGHT, Orientation, composed, confident_areas, ranking
+from .second_look import looked
 from .turned_view import TurnedView, view_around
 
 MAX_VIEWS = 4                # the first pass and at most three more
@@ -110,13 +112,28 @@ def next_view(tried, width, height):
     return None
 
 
-def search(pixels, first, detect_views):
+def wants_a_look(candidate):
+    """A nearly complete right hand near upright: its missing areas are looked for on a window."""
+    analysis = candidate.analysis
+    return (_reading(analysis) and analysis.side == "right" and not settled(candidate)
+            and confident_areas(analysis.boxes) >= COMPLETE_AREAS
+            and abs(analysis.rotation_degrees) <= SETTLED_DEGREES)
+
+
+def search(pixels, first, detect_views, detect_window=None):
     """Found: the best pass of the search, starting from the first pass (boxes, analysis) on `pixels`.
 
-    detect_views: float32 images -> [(boxes, analysis)], one model pass each.
+    detect_views: float32 images -> [(boxes, analysis)], one model pass each. detect_window: float32
+    image -> Boxes at the first pass's scale, for a second look at a right hand's missing areas
+    (second_look.py); None looks at whole views only.
     """
     height, width = pixels.shape
     tried = [Candidate(TurnedView(UPRIGHT, width, height), *first)]
+    if detect_window is not None and wants_a_look(tried[0]):
+        completed = looked(pixels, tried[0].analysis, detect_window)
+        if completed is not None:
+            kept = Candidate(tried[0].view, completed.boxes, completed)
+            return Found(kept.view, kept.boxes, completed, hand_orientation(kept))
     while not settled(tried[-1]) and len(tried) < MAX_VIEWS:
         view = next_view(tried, width, height)
         if view is None:

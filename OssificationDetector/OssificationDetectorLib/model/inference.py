@@ -18,6 +18,8 @@ Measured and left out on a 2-core CPU: TorchScript freezing (about 8 % faster th
 channels-last, not worth tracing every model at load). Not tried: bf16 and int8 on the CPU.
 """
 
+from contextlib import contextmanager
+
 PREPARED_FLAG = "_prepared_for_inference"
 # Region proposals kept at inference (see the module doc); a model asking for fewer keeps its own.
 PRE_NMS_PROPOSALS = 250
@@ -46,6 +48,19 @@ def prepare_for_inference(model, device, fewer_proposals=True):
         model.to(memory_format=torch.channels_last)
     setattr(model, PREPARED_FLAG, True)
     return model
+
+
+@contextmanager
+def resized_by(transform, scale, height, width):
+    """The model's resize (GeneralizedRCNNTransform) set to scale an image height x width by `scale`
+    while in the block: a window of a radiograph detected at the radiograph's own scale."""
+    saved = transform.min_size, transform.max_size
+    transform.min_size = (scale * min(height, width),)
+    transform.max_size = scale * max(height, width) * (1.0 + 1e-6)  # the short side decides
+    try:
+        yield transform
+    finally:
+        transform.min_size, transform.max_size = saved
 
 
 def fold_frozen_batch_norms(module):
