@@ -33,9 +33,10 @@ def test_measure_an_untrained_model_on_the_cpu(tiny_radiograph):
     assert result.orientation_seconds == {}  # an untrained model finds no hand to turn
 
 
-def test_a_model_file_is_timed_upright_turned_and_mirrored(tiny_radiograph, tiny_model_file):
-    result = measure(("model", str(tiny_model_file[0])), [tiny_radiograph], "cpu", threads=1, repeats=1)
-    assert list(result.orientation_seconds) == ["upright", "turned", "mirrored"]
+def test_a_model_file_is_timed_upright_turned_mirrored_and_on_young_hands(tiny_radiograph, tiny_model_file):
+    result = measure(("model", str(tiny_model_file[0])), [tiny_radiograph], "cpu", threads=1, repeats=1,
+                     young_paths=[tiny_radiograph])
+    assert list(result.orientation_seconds) == ["upright", "turned", "mirrored", "young"]
     assert all(seconds > 0 for seconds in result.orientation_seconds.values())
     table = format_results([result])
     assert "ms per stage" in table and "turned" in table and "mirrored" in table

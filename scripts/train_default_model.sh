@@ -16,17 +16,20 @@
 # Stage 3 (PSEUDO_LABELS=0 skips it): the stage-2 model labels the 500 unannotated RSNA radiographs
 #   (`pseudo-label`: kept only where it finds a complete, consistent left hand, every area scored
 #   >= 0.7), then is finetuned at lr 0.003 on stage 2's data plus those pseudo-labels.
-# Stage 4 (NEW_SOURCES=0 skips it): finetune stage 3 for 60 iterations at lr 0.003 (10 warm-up), only the
-#   top 11 backbone blocks learning (--trainable-layers 11), on stage 2's data plus the training parts of koitka-240 (the paper's 240
-#   training radiographs at 299 px, their real scale: the network's own resize brings them to the
-#   working size) and of the dha-landmarks import (finger joints, cropped). The validation of
+# Stage 4 (NEW_SOURCES=0 skips it): the stage-3 model pseudo-labels the young-rsna radiographs (children
+#   under 4) with the partial rule (confident areas kept, uncertain and missing ones ignored regions;
+#   validation radiographs never labelled), then stage 3 is finetuned for 300 iterations at lr 0.003
+#   (20 warm-up), only the top 11 backbone blocks learning (--trainable-layers 11), on stage 2's data
+#   plus those pseudo-labels and the training parts of koitka-240 (the paper's 240 training radiographs
+#   at 299 px, their real scale: the network's own resize brings them to the working size) and of the
+#   dha-landmarks import (finger joints, cropped). The validation of
 #   OssificationDetectorLib/evaluation/validation_split.py (40 koitka-240 radiographs by bone age, 17
-#   dha-landmarks) is never written to the training folders.
+#   dha-landmarks) is never written to the training folders. About 6 minutes on a 2-core CPU.
 # On a 2-core CPU: stage 1 about 35 min, stage 2 about 15 min, stage 3 about 8 min of pseudo-labelling
 # and 15 min of training; DEVICE=cuda makes each a few minutes.
 # Options by environment: ITERATIONS (stage 1), FINETUNE_ITERATIONS, PSEUDO_ITERATIONS, PSEUDO_LABELS=0
 # (skip stage 3), NEW_SOURCE_ITERATIONS, NEW_SOURCES=0 (skip stage 4), DEVICE (auto|cpu|cuda), THREADS, DATA (the rsna-bone-age folder), FILE, RESUME=1
-# (continue an interrupted stage 1).
+# (continue an interrupted stage 1), STAGE3_MODEL (start at stage 4 from that model).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 DATA=${DATA:-../shared/data/rsna-bone-age}
@@ -35,10 +38,14 @@ FINETUNE_ITERATIONS=${FINETUNE_ITERATIONS:-400}
 PSEUDO_LABELS=${PSEUDO_LABELS:-1}
 PSEUDO_ITERATIONS=${PSEUDO_ITERATIONS:-400}
 NEW_SOURCES=${NEW_SOURCES:-1}
-NEW_SOURCE_ITERATIONS=${NEW_SOURCE_ITERATIONS:-60}
+NEW_SOURCE_ITERATIONS=${NEW_SOURCE_ITERATIONS:-300}
+YOUNG=${YOUNG:-$(dirname "$DATA")/young-rsna/images}
 DEVICE=${DEVICE:-auto}
 THREADS=${THREADS:-2}
-FILE=${FILE:-ossification-mobilenet_v2_fpn-v3.pt}
+FILE=${FILE:-ossification-mobilenet_v2_fpn-v4.pt}
+# STAGE3_MODEL: a model file to take as stage 3's result (stages 1-3 skipped), e.g. the bundled v3 model
+# that v4 was finetuned from: git show 2171c28:OssificationDetector/Resources/Models/ossification-mobilenet_v2_fpn-v3.pt
+STAGE3_MODEL=${STAGE3_MODEL:-}
 VAL="4221 4253 4298 6435 6470"
 VOC="$DATA/annotations/ossification-voc"
 MODELS=OssificationDetector/Resources/Models
@@ -55,12 +62,16 @@ common=(--architecture mobilenet_v2_fpn --batch-size 2 --min-size 512 --max-size
 resume=()
 if [ "${RESUME:-0}" = "1" ]; then resume=(--resume); fi
 
+rm -rf build/extra
+"$PYTHON" scripts/evaluate_default_model.py --data "$DATA" --write-train-folders build/extra
+
+if [ -n "$STAGE3_MODEL" ]; then
+  stage3=$STAGE3_MODEL
+else
 "$PYTHON" -m OssificationDetectorLib train "$VOC" --output build/stage1.pt --init imagenet \
   --iterations "$ITERATIONS" --lr 0.01 --warmup 50 --eval-every 10 "${common[@]}" \
   --description "Faster R-CNN MobileNetV2-FPN, ImageNet init, RSNA ossification-area boxes" "${resume[@]}"
 
-rm -rf build/extra
-"$PYTHON" scripts/evaluate_default_model.py --data "$DATA" --write-train-folders build/extra
 # Each stage writes build/$FILE when it is the last one run, else build/stageN.pt.
 stage2="build/$FILE"
 stage3="build/$FILE"
@@ -90,15 +101,20 @@ sys.exit(f"held-out radiographs among the pseudo-labels: {leaked}" if leaked els
     --iterations "$PSEUDO_ITERATIONS" --lr 0.003 --warmup 20 --eval-every 5 "${common[@]}" \
     --description "Faster R-CNN MobileNetV2-FPN, ImageNet init, RSNA ossification-area boxes, finetuned with boxes converted from bone boxes and hand keypoints, then with pseudo-labels of unannotated radiographs"
 fi
+fi  # STAGE3_MODEL
 
 if [ "$NEW_SOURCES" = "1" ]; then
+  rm -rf build/young-pseudo-voc
+  "$PYTHON" -m OssificationDetectorLib pseudo-label "$YOUNG" --rule partial --model "$stage3" \
+    --output build/young-pseudo-voc --device "$DEVICE" --threads "$THREADS" --quiet
   "$PYTHON" -m OssificationDetectorLib train "$VOC" "$VOC" build/extra/bones-voc build/extra/keypoints-voc \
-    build/extra/koitka-voc build/extra/koitka-halfres-voc build/extra/dha-voc --output "build/$FILE" --base "$stage3" \
-    --iterations "$NEW_SOURCE_ITERATIONS" --lr 0.003 --warmup 10 --eval-every 0 --trainable-layers 11 "${common[@]}" \
-    --description "Faster R-CNN MobileNetV2-FPN, ImageNet init, RSNA ossification-area boxes, finetuned with boxes converted from bone boxes and hand keypoints, with pseudo-labels, then with koitka-240 and Digital Hand Atlas landmarks"
+    build/extra/koitka-voc build/extra/koitka-halfres-voc build/extra/dha-voc build/young-pseudo-voc \
+    --output "build/$FILE" --base "$stage3" \
+    --iterations "$NEW_SOURCE_ITERATIONS" --lr 0.003 --warmup 20 --eval-every 0 --trainable-layers 11 "${common[@]}" \
+    --description "Faster R-CNN MobileNetV2-FPN, ImageNet init, RSNA ossification-area boxes, finetuned with boxes converted from bone boxes and hand keypoints, with pseudo-labels, then with koitka-240, Digital Hand Atlas landmarks and partial pseudo-labels of children under 4"
 fi
 
 "$PYTHON" scripts/evaluate_default_model.py --data "$DATA" --model "build/$FILE" --threads "$THREADS" \
   --output build/heldout
-"$PYTHON" scripts/publish_model.py "build/$FILE" --name default --models-dir "$MODELS" \
+"$PYTHON" scripts/publish_model.py "build/$FILE" --name default --half --models-dir "$MODELS" \
   --notes "$(cat build/heldout/validation.md build/heldout/heldout.md | grep -v "^!\[" | sed "s/^#/##/")"

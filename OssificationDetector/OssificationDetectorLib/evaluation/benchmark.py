@@ -45,7 +45,7 @@ class Measurement:
     peak_above_torch_mb: Optional[float] = None  # CPU: peak resident memory above that after `import torch`
     folder_seconds_per_image: Optional[float] = None  # a folder run: files decoded ahead, one at a time
     stage_ms: dict = field(default_factory=dict)  # median ms of decode, preprocess, backbone, rpn, heads, anatomy
-    orientation_seconds: dict = field(default_factory=dict)  # upright / turned / mirrored: median s per radiograph
+    orientation_seconds: dict = field(default_factory=dict)  # upright / turned / mirrored / young: median s each
 
 
 def median_size_images(rsna_folder, count=5):
@@ -152,30 +152,6 @@ def _folder_run(detector, image_paths, synchronize):
     return (time.perf_counter() - start) / len(image_paths)
 
 
-def _orientation_times(detector, radiographs, repeats, synchronize):
-    """Median seconds per radiograph as it is, turned a quarter turn (np.rot90) and mirrored (np.fliplr)."""
-    import numpy as np
-
-    from ..detection.detect import as_pixels
-
-    views = {"upright": lambda p: p, "turned": np.rot90, "mirrored": np.fliplr}
-    result = {}
-    for name, view in views.items():
-        pixels = [np.ascontiguousarray(view(as_pixels(r))) for r in radiographs]
-        times = []
-        for image in pixels:
-            each = []
-            for _ in range(repeats):
-                synchronize()
-                start = time.perf_counter()
-                detector.detect_with_report(image)
-                synchronize()
-                each.append(time.perf_counter() - start)
-            times.append(statistics.median(each))
-        result[name] = statistics.median(times)
-    return result
-
-
 STAGES = ("decode", "preprocess", "backbone", "rpn", "heads", "anatomy")
 
 
@@ -225,7 +201,7 @@ def stage_times(detector, image_paths, synchronize=lambda: None, repeats=1):
     return {name: statistics.median(values) for name, values in times.items()}
 
 
-def measure(spec, image_paths, device="cpu", threads=2, repeats=3, batch_size=None, rounds=3):
+def measure(spec, image_paths, device="cpu", threads=2, repeats=3, batch_size=None, rounds=3, young_paths=()):
     """One model's Measurement in this process (use measure_in_child for a clean peak memory)."""
     import resource
 
@@ -249,7 +225,12 @@ def measure(spec, image_paths, device="cpu", threads=2, repeats=3, batch_size=No
     per_image, post_ms = _time_each(detector, radiographs, repeats, synchronize)
     folder = _folder_run(detector, image_paths, synchronize)
     stages = stage_times(detector, image_paths, synchronize)
-    turns = _orientation_times(detector, radiographs, repeats, synchronize) if spec[0] == "model" else {}
+    turns = {}
+    if spec[0] == "model":
+        from .hard_hands import hard_hand_times
+
+        young = [read_radiograph(p) for p in young_paths]
+        turns = hard_hand_times(detector, radiographs, young, repeats, synchronize)
     name = {"reference": REFERENCE, "untrained": f"{spec[-1]} (untrained)",
             "as-loaded": f"{spec[-1]} (as loaded)"}.get(spec[0], str(spec[-1]))
     result = Measurement(
@@ -275,19 +256,20 @@ def _measure_as_dict(*args):
     return asdict(measure(*args))
 
 
-def measure_in_child(spec, image_paths, device="cpu", threads=2, repeats=3, batch_size=None, rounds=3):
+def measure_in_child(spec, image_paths, device="cpu", threads=2, repeats=3, batch_size=None, rounds=3,
+                     young_paths=()):
     """measure() in a fresh process: its peak memory is that model's alone."""
     import multiprocessing
 
     context = multiprocessing.get_context("spawn")
     with context.Pool(1) as pool:
         data = pool.apply(_measure_as_dict, ([*spec], [str(p) for p in image_paths], device, threads,
-                                             repeats, batch_size, rounds))
+                                             repeats, batch_size, rounds, [str(p) for p in young_paths]))
     return Measurement(**data)
 
 
 def run_benchmark(image_paths, model=("model", "default"), threads=2, repeats=3, gpu=None,
-                  batch_size=16, rounds=3, reference=True, progress=None, as_loaded=False):
+                  batch_size=16, rounds=3, reference=True, progress=None, as_loaded=False, young_paths=()):
     """Measurements of the model and (reference=True) the reference, on the CPU and, when a GPU is
     there (gpu=None: if torch sees one), on the GPU."""
     import torch
@@ -307,7 +289,7 @@ def run_benchmark(image_paths, model=("model", "default"), threads=2, repeats=3,
             # Batches on the CPU too (small ones, and not for the slow reference): the same code as on a GPU.
             batch = batch_size if device == "cuda" else (None if spec[0] != "model" else min(batch_size, 4))
             results.append(measure_in_child(spec, image_paths, device, threads, repeats, batch,
-                                            rounds if device == "cuda" else 1))
+                                            rounds if device == "cuda" else 1, young_paths))
     return results
 
 
@@ -359,6 +341,8 @@ def add_arguments(parser):
                         help="time an untrained model of this architecture instead of --model")
     parser.add_argument("--rsna-median", type=positive_int, metavar="N",
                         help="also time the N radiographs of ../shared/data/rsna-bone-age nearest its median size")
+    parser.add_argument("--young", type=positive_int, metavar="N",
+                        help="also time N radiographs of ../shared/data/young-rsna (children under 4) as they are")
     parser.add_argument("--threads", type=positive_int, default=2, help="CPU threads (default 2)")
     parser.add_argument("--repeats", type=positive_int, default=3, help="detections per radiograph (median taken)")
     parser.add_argument("--batch-size", type=positive_int, default=16, help="GPU batch for the throughput")
@@ -391,10 +375,17 @@ def run_command(args):
         if not (rsna / "manifest.json").is_file():
             raise BenchmarkError(f"--rsna-median needs the RSNA set at {rsna}; it is not there.")
         paths += median_size_images(rsna, args.rsna_median)
+    young = []
+    if args.young:
+        folder = _repository_root().parent / "shared" / "data" / "young-rsna" / "images"
+        if not folder.is_dir():
+            raise BenchmarkError(f"--young needs the young-rsna set at {folder}; it is not there.")
+        young = radiograph_files_in(folder)[:args.young]
     model = ("untrained", args.untrained) if args.untrained else ("model", args.model)
     gpu = {"auto": None, "yes": True, "no": False}[args.gpu]
     results = run_benchmark(paths, model, args.threads, args.repeats, gpu, args.batch_size,
-                            reference=not args.no_reference, progress=print, as_loaded=args.as_loaded)
+                            reference=not args.no_reference, progress=print, as_loaded=args.as_loaded,
+                            young_paths=young)
     print(f"{len(paths)} radiographs, {args.repeats} detections each (median), {args.threads} CPU threads")
     print(format_results(results))
     if args.json:
