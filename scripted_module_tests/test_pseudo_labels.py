@@ -93,3 +93,22 @@ def test_the_command_writes_the_folder_and_reports_the_yield(teacher, labelled, 
     assert [a.file for a in load_dataset(tmp_path / "out").images] == [hand.name]
     with pytest.raises(SystemExit):
         main(["pseudo-label", str(noise), "--output", str(tmp_path / "bad"), "--min-score", "7"])
+
+
+def test_relative_image_and_output_paths_from_another_folder(teacher, labelled, tmp_path, monkeypatch, capsys):
+    """`pseudo-label ../images --output build/out`, as scripts/train_default_model.sh runs it: the
+    images are found again when the folder is read (they were named relative to the working folder)."""
+    from OssificationDetectorLib.annotations.datasets import load_dataset
+    from OssificationDetectorLib.cli.main import main
+
+    _, _, _, (kept, _) = labelled
+    (tmp_path / "images").mkdir()
+    (tmp_path / "images" / "unannotated-hand.png").write_bytes(Path(kept[0].file).read_bytes())
+    (tmp_path / "work").mkdir()
+    monkeypatch.chdir(tmp_path / "work")
+    code = main(["pseudo-label", "../images", "--output", "build/out", "--rule", "complete", "--device", "cpu",
+                 "--threads", "1", "--min-score", "0.7", "--quiet"])
+    assert code == 0, capsys.readouterr()
+    dataset = load_dataset(tmp_path / "work" / "build" / "out")
+    assert [a.file for a in dataset.images] == ["unannotated-hand.png"]
+    assert (tmp_path / "work" / "build" / "out" / "JPEGImages" / "unannotated-hand.png").is_file()

@@ -43,8 +43,10 @@ YOUNG=${YOUNG:-$(dirname "$DATA")/young-rsna/images}
 DEVICE=${DEVICE:-auto}
 THREADS=${THREADS:-2}
 FILE=${FILE:-ossification-mobilenet_v2_fpn-v4.pt}
-# STAGE3_MODEL: a model file to take as stage 3's result (stages 1-3 skipped), e.g. the bundled v3 model
-# that v4 was finetuned from: git show 2171c28:OssificationDetector/Resources/Models/ossification-mobilenet_v2_fpn-v3.pt
+# STAGE3_MODEL: a registered model name or file to take as stage 3's result (stages 1-3 skipped), e.g. the v3 model
+# that v4 was finetuned from (the bundled default until v4; from the history: git show
+# 2171c28:OssificationDetector/Resources/Models/ossification-mobilenet_v2_fpn-v3.pt > v3.pt, then
+# ossification-detector models --add v3 v3.pt and STAGE3_MODEL=v3).
 STAGE3_MODEL=${STAGE3_MODEL:-}
 VAL="4221 4253 4298 6435 6470"
 VOC="$DATA/annotations/ossification-voc"

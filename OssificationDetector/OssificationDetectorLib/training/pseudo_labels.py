@@ -127,6 +127,8 @@ def read_id_files(files):
 
 def run_command(args, files, say, exclude_ids=()):
     """Pseudo-label `files` as args says; say(text) reports the yield."""
+    # Absolute: the annotations name their images, and a relative name would be read from the output folder.
+    files = [str(Path(f).absolute()) for f in files]
     partial = args.rule == "partial"
     detector = teacher(args.model, args.device, args.threads,
                        min(args.threshold, args.ignore_score) if partial else args.threshold)
