@@ -89,3 +89,12 @@ def test_without_a_reading_the_quarter_turns_are_tried(hand):
     assert next_view([candidate], WIDTH, HEIGHT).orientation == Orientation(2)
     tried = [candidate, Candidate(TurnedView(Orientation(2), WIDTH, HEIGHT), [], None)]
     assert next_view(tried, WIDTH, HEIGHT).orientation == Orientation(1)
+
+
+def test_a_landscape_radiograph_without_a_reading_tries_the_quarter_turns_first(hand):
+    """A hand radiograph is portrait: one saved landscape was most likely turned a quarter turn."""
+    width, height = 1200, 900
+    candidate = Candidate(TurnedView(UPRIGHT, width, height), hand[:2], analyse_hand(hand[:2], width, height))
+    assert next_view([candidate], width, height).orientation == Orientation(1)
+    tried = [candidate, Candidate(TurnedView(Orientation(1), width, height), [], None)]
+    assert next_view(tried, width, height).orientation == Orientation(3)

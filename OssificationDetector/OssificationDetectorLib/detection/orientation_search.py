@@ -26,7 +26,10 @@ COMPLETE_HAND_DEGREES = 45.0  # a complete hand (all 17, either side) turned at 
 GUIDE_AREAS = 4              # areas a reading needs to point to a view
 SAME_VIEW_DEGREES = 10.0     # views closer than this show the hand alike
 HAND_MARGIN = 0.7            # hand-frame units around the areas: fingertips, skin, the forearm
-FALLBACK_TURNS = (2, 1, 3)   # quarter turns tried when no pass gives a reading
+# Quarter turns tried when no pass gives a reading. A hand radiograph is taken portrait: one wider
+# than tall was most likely saved a quarter turn off, so its quarter turns come before upside down.
+FALLBACK_TURNS = (2, 1, 3)
+LANDSCAPE_FALLBACK_TURNS = (1, 3, 2)
 
 
 class Candidate(NamedTuple):
@@ -105,7 +108,7 @@ def next_view(tried, width, height):
         if not any(_same_view(target, c.view.orientation) for c in tried):
             return view_around(target, width, height, hand_outline(guide))
         # The reading's view was tried and found less: the reading was wrong, try the quarter turns.
-    for turns in FALLBACK_TURNS:
+    for turns in LANDSCAPE_FALLBACK_TURNS if width > height else FALLBACK_TURNS:
         target = Orientation(turns)
         if not any(_same_view(target, c.view.orientation) for c in tried):
             return TurnedView(target, width, height)
