@@ -178,15 +178,24 @@ def test_non_model_files_get_one_line_that_never_suggests_an_unsafe_load(tmp_pat
         assert "weights_only" not in ran.err and "KeyError" not in ran.err
 
 
-def test_the_bundled_model_of_the_old_format_loads_by_name_and_path_but_an_unregistered_copy_is_refused(tmp_path):
+def test_the_bundled_model_loads_by_name_and_path(tmp_path):
     path, sha256 = resolve_model("default")
     assert sha256 and resolve_model(str(path)) == (path, sha256)
     state, metadata = read_model_file(path, sha256)
     assert metadata["architecture"] and state
     copy = tmp_path / "copy.pt"
     copy.write_bytes(path.read_bytes())
-    with pytest.raises(ModelFileError, match="without a checksum of its weights.*models --add"):
-        read_model_file(copy)
-    register_user_model("my-copy", copy)  # the user vouches for it
-    assert read_model_file(*resolve_model("my-copy"))[1]["architecture"] == metadata["architecture"]
+    assert read_model_file(copy)[1]["architecture"] == metadata["architecture"]  # it carries its weights' checksum
     assert bundled_models_dir() in path.parents
+
+
+def test_a_model_file_of_the_old_format_loads_registered_but_an_unregistered_one_is_refused(tmp_path, tiny_model_file):
+    """Files written before model files carried a checksum of their weights (v1-v3 were)."""
+    payload = torch.load(tiny_model_file[0], map_location="cpu", weights_only=True)
+    del payload["weights_sha256"]
+    old = tmp_path / "old.pt"
+    torch.save(payload, old)
+    with pytest.raises(ModelFileError, match="without a checksum of its weights.*models --add"):
+        read_model_file(old)
+    register_user_model("my-old", old)  # the user vouches for it
+    assert read_model_file(*resolve_model("my-old"))[1]["architecture"]

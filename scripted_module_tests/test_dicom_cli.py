@@ -70,7 +70,7 @@ def test_report_holds_the_detections_with_the_bundled_model(detected):
         expected = sorted((b["label"], *b["box"]) for b in json_boxes)
         assert [g[0] for g in got] == [e[0] for e in expected]
         assert np.allclose([g[1:] for g in got], [e[1:] for e in expected], atol=0.01)
-        assert report.algorithm.name == "OssificationDetector default (ossification-mobilenet_v2_fpn-v3)"
+        assert report.algorithm.name == "OssificationDetector default (ossification-mobilenet_v2_fpn-v4-fp16)"
         assert report.algorithm.sha256 == "82c56596b40f489c4db466f9bf6c938034f102ca347504d0cc8072c3a284186a"
         assert report.source_uids[0] == str(pydicom.dcmread(detected[name]).SOPInstanceUID)
 
