@@ -46,6 +46,8 @@ def test_a_modality_other_than_a_radiograph_is_named(sample_png, tmp_path, modal
 def test_two_hands_are_named_from_what_the_model_found():
     assert several_hands_warning({"Radius": 2, "Ulna": 2, "Wrist": 1}) is not None
     assert several_hands_warning({"DIP": 8, "PIP": 10, "MCP": 10}) is not None
+    assert several_hands_warning({"DIP": 6, "PIP": 7, "MCP": 8}) is not None  # two hands, a few joints missed
+    assert several_hands_warning({"DIP": 5, "PIP": 6, "MCP": 7}) is None  # one hand and a few strays
     assert several_hands_warning({"DIP": 4, "PIP": 5, "MCP": 5, "Radius": 1, "Ulna": 1, "Wrist": 1}) is None
     assert several_hands_warning({"Radius": 2}) is None  # one doubled box is a duplicate, not a hand
 

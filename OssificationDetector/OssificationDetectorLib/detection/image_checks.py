@@ -56,7 +56,8 @@ def several_hands_warning(counts):
     """counts: {class: areas found}, before anatomy kept one hand's worth."""
     doubled = [label for label in ONE_PER_HAND if counts.get(label, 0) >= 2 * EXPECTED_COUNTS[label]]
     joints = sum(counts.get(c, 0) for c in ("DIP", "PIP", "MCP"))
-    if len(doubled) < 2 and joints < 2 * sum(EXPECTED_COUNTS[c] for c in ("DIP", "PIP", "MCP")) - 2:
+    # A hand has 14 finger joints: half as many again is more than one hand with a few missed.
+    if len(doubled) < 2 and joints < 1.5 * sum(EXPECTED_COUNTS[c] for c in ("DIP", "PIP", "MCP")):
         return None
     return ("this image seems to show more than one hand: the areas are named for one hand only; "
             "crop each hand into its own image")
