@@ -30,16 +30,21 @@ def right_hand(sample_voc_dir):
 
 
 def detector_showing(truth, shown):
-    """A stand-in for the detector at the first pass's scale: the true boxes inside the window it is
-    shown (a flipped window of PIXELS), in that window's pixels; each window is recorded in `shown`."""
-    def detect_window(image):
+    """A stand-in for the detector at the first pass's scale: the true boxes inside each window it is
+    shown (flipped windows of PIXELS, one batch of one size), in that window's pixels; each window is
+    recorded in `shown`."""
+    def detect_one(image):
         height, width = image.shape
         right, top = int(image[0, 0]) % WIDTH + 1, int(image[0, 0]) // WIDTH  # flipped: column 0 is the right edge
         left = right - width
         shown.append((left, top, right, top + height))
         inside = [b for b in truth if left <= b.center[0] <= right and top <= b.center[1] <= top + height]
         return [replace(b, x1=right - b.x2, x2=right - b.x1, y1=b.y1 - top, y2=b.y2 - top, digit=None) for b in inside]
-    return detect_window
+
+    def detect_windows(images):
+        assert len({image.shape for image in images}) == 1  # one batch needs one size
+        return [detect_one(image) for image in images]
+    return detect_windows
 
 
 def first_pass(boxes):
@@ -77,7 +82,7 @@ def test_a_doubtful_box_is_replaced_by_the_one_the_look_finds(right_hand):
 
 def test_a_look_that_finds_nothing_leaves_the_search_to_go_on(right_hand):
     first = first_pass(without(right_hand, "MCP", 1))
-    assert looked(PIXELS, first.analysis, lambda image: []) is None
+    assert looked(PIXELS, first.analysis, lambda images: [[] for _ in images]) is None
 
 
 def test_left_hands_complete_hands_and_fragments_get_no_look(right_hand, sample_voc_dir):

@@ -21,6 +21,9 @@ ORIENTATION_MODES = ("auto", "upright")
 # called both DIP and PIP); the lower-scored one is dropped. Same-class duplicates are removed
 # by the detector's own per-class NMS (IoU 0.5).
 CROSS_CLASS_IOU = 0.7
+# Region proposals for a window of a few areas (the second look): the box head's cost is per
+# proposal, and a whole hand's 300 would cost a window as much as a radiograph.
+WINDOW_PROPOSALS = 20
 
 
 def outputs_to_boxes(output, width, height, threshold=0.0):
@@ -192,15 +195,17 @@ class Detector:
                 found.append(self._clean(boxes, view.shape[1], view.shape[0]))
         return found
 
-    def _detect_at_scale(self, image, scale):
-        """Boxes of one float32 image resized by `scale` instead of to the model's input size."""
+    def _detect_at_scale(self, images, scale):
+        """Boxes of float32 images of one size, resized by `scale` instead of to the model's input
+        size, in one batch."""
         import torch
 
-        from ..model.inference import resized_by
+        from ..model.inference import fewer_proposals, resized_by
 
-        with resized_by(self.model.transform, scale, *image.shape):
-            found = run_model(self.model, [torch.from_numpy(image)[None]], self.device, self.threshold)
-        return suppress_cross_class_duplicates(found[0])
+        with resized_by(self.model.transform, scale, *images[0].shape), \
+                fewer_proposals(self.model.rpn, WINDOW_PROPOSALS):
+            found = run_model(self.model, [torch.from_numpy(im)[None] for im in images], self.device, self.threshold)
+        return [suppress_cross_class_duplicates(boxes) for boxes in found]
 
     def _input_scale(self, height, width):
         """How the model's own resize scales an image of this size."""
@@ -227,7 +232,7 @@ class Detector:
 
             scale = self._input_scale(height, width)
             view, boxes, _, orientation = search(pixels, upright, self._detect_views,
-                                                 lambda window: self._detect_at_scale(window, scale))
+                                                 lambda windows: self._detect_at_scale(windows, scale))
         warnings = []
         if with_warnings:
             from .anatomy import hand_warnings

@@ -24,6 +24,7 @@ COMPLETE_AREAS = 14          # of 17: a nearly complete hand
 SETTLED_DEGREES = 20.0       # a nearly complete left hand turned at most this needs no other view
 COMPLETE_HAND_DEGREES = 45.0  # a complete hand (all 17, either side) turned at most this needs none
 GUIDE_AREAS = 4              # areas a reading needs to point to a view
+HALF_HAND = 9                # areas a reading needs to say the hand is upright with nothing to turn
 SAME_VIEW_DEGREES = 10.0     # views closer than this show the hand alike
 HAND_MARGIN = 0.7            # hand-frame units around the areas: fingertips, skin, the forearm
 # Quarter turns tried when no pass gives a reading. A hand radiograph is taken portrait: one wider
@@ -101,8 +102,10 @@ def next_view(tried, width, height):
     readable = [c for c in tried if _reading(c.analysis) and confident_areas(c.analysis.boxes) >= GUIDE_AREAS]
     if readable:
         guide = max(readable, key=lambda c: ranking(c.analysis.boxes))
-        if guide.analysis.side != "right" and abs(guide.analysis.rotation_degrees) <= _upright_within(guide):
+        upright = guide.analysis.side != "right" and abs(guide.analysis.rotation_degrees) <= _upright_within(guide)
+        if upright and confident_areas(guide.analysis.boxes) >= HALF_HAND:
             return None  # the hand is as upright in its view as the detector has learned: nothing to turn
+        # A few areas read as upright can be a turned hand's stray finds: the quarter turns below.
         lies = hand_orientation(guide)
         target = Orientation.from_turn(lies.mirrored, lies.turn_degrees).snapped()
         if not any(_same_view(target, c.view.orientation) for c in tried):
@@ -123,17 +126,17 @@ def wants_a_look(candidate):
             and abs(analysis.rotation_degrees) <= SETTLED_DEGREES)
 
 
-def search(pixels, first, detect_views, detect_window=None):
+def search(pixels, first, detect_views, detect_windows=None):
     """Found: the best pass of the search, starting from the first pass (boxes, analysis) on `pixels`.
 
-    detect_views: float32 images -> [(boxes, analysis)], one model pass each. detect_window: float32
-    image -> Boxes at the first pass's scale, for a second look at a right hand's missing areas
-    (second_look.py); None looks at whole views only.
+    detect_views: float32 images -> [(boxes, analysis)], one model pass each. detect_windows: float32
+    images of one size -> their Boxes at the first pass's scale, for a second look at a right hand's
+    missing areas (second_look.py); None looks at whole views only.
     """
     height, width = pixels.shape
     tried = [Candidate(TurnedView(UPRIGHT, width, height), *first)]
-    if detect_window is not None and wants_a_look(tried[0]):
-        completed = looked(pixels, tried[0].analysis, detect_window)
+    if detect_windows is not None and wants_a_look(tried[0]):
+        completed = looked(pixels, tried[0].analysis, detect_windows)
         if completed is not None:
             kept = Candidate(tried[0].view, completed.boxes, completed)
             return Found(kept.view, kept.boxes, completed, hand_orientation(kept))

@@ -34,13 +34,16 @@ def slots_to_look_at(analysis):
 
 def look_window(analysis, slot, width, height):
     """(x0, y0, x1, y1): whole pixels of the input around the expected centre of `slot`, or None
-    when that lies outside the image."""
+    when that lies outside the image. The windows of one hand are all one size (moved, not cut, at
+    the image's edges): they are detected in one batch."""
     centre = complex(analysis.transform.inverse().apply(np.array([default_template().centers[slot]]))[0])
-    margin = LOOK_MARGIN / analysis.transform.scale
-    x0, x1 = int(np.floor(centre.real - margin)), int(np.ceil(centre.real + margin))
-    y0, y1 = int(np.floor(centre.imag - margin)), int(np.ceil(centre.imag + margin))
-    x0, y0, x1, y1 = max(x0, 0), max(y0, 0), min(x1, width), min(y1, height)
-    return (x0, y0, x1, y1) if x1 - x0 >= 8 and y1 - y0 >= 8 else None
+    if not (0 <= centre.real <= width and 0 <= centre.imag <= height):
+        return None
+    size = int(np.ceil(2 * LOOK_MARGIN / analysis.transform.scale))
+    w, h = min(size, width), min(size, height)
+    x0 = int(min(max(round(centre.real - w / 2), 0), width - w))
+    y0 = int(min(max(round(centre.imag - h / 2), 0), height - h))
+    return (x0, y0, x0 + w, y0 + h) if w >= 8 and h >= 8 else None
 
 
 def flipped_window(pixels, window):
@@ -55,13 +58,13 @@ def from_flipped_window(box, window):
     return replace(box, x1=x1 - box.x2, x2=x1 - box.x1, y1=box.y1 + y0, y2=box.y2 + y0)
 
 
-def looked(pixels, analysis, detect_window):
+def looked(pixels, analysis, detect_windows):
     """The analysis of the first pass's boxes completed by a look at the missing areas, or None
     when the look cannot be made or does not complete the hand.
 
     analysis: anatomy's reading of the first pass (a right hand, fitted): its missing and doubtful
-    areas are looked for, one window each. detect_window: float32
-    image -> Boxes in its pixels, detected at the first pass's scale.
+    areas are looked for, one window each. detect_windows: float32 images of one size -> their Boxes
+    (in each image's pixels), detected at the first pass's scale.
     """
     height, width = pixels.shape
     slots, kept = slots_to_look_at(analysis)
@@ -69,8 +72,9 @@ def looked(pixels, analysis, detect_window):
     if not slots or len(slots) > MAX_LOOKS or None in windows:
         return None
     first = {(b.label, b.digit): b for b in analysis.boxes}
-    for (label, digit), window in zip(slots, windows):
-        found = [from_flipped_window(b, window) for b in detect_window(flipped_window(pixels, window))]
+    seen = detect_windows([flipped_window(pixels, window) for window in windows])
+    for (label, digit), window, boxes in zip(slots, windows, seen):
+        found = [from_flipped_window(b, window) for b in boxes]
         found = [b for b in found if b.label == label and all(b.iou(k) < SAME_AREA_IOU for k in kept)]
         # The window's best box of the class, else the first pass's doubtful one.
         best = max(found, key=lambda b: b.score, default=first.get((label, digit)))

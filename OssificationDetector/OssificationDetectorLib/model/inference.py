@@ -56,6 +56,17 @@ def resized_by(transform, scale, height, width):
         transform.min_size, transform.max_size = saved
 
 
+@contextmanager
+def fewer_proposals(rpn, count):
+    """At most `count` region proposals per level before the RPN's NMS and after it, while in the block."""
+    saved = rpn._pre_nms_top_n["testing"], rpn._post_nms_top_n["testing"]
+    rpn._pre_nms_top_n["testing"], rpn._post_nms_top_n["testing"] = min(saved[0], count), min(saved[1], count)
+    try:
+        yield rpn
+    finally:
+        rpn._pre_nms_top_n["testing"], rpn._post_nms_top_n["testing"] = saved
+
+
 def fold_frozen_batch_norms(module):
     """Fold every FrozenBatchNorm2d that directly follows a Conv2d (in an nn.Sequential, as in
     MobileNet, or as convN/bnN attributes, as in ResNet) into that convolution; returns the count."""
