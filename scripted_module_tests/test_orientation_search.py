@@ -98,3 +98,14 @@ def test_a_landscape_radiograph_without_a_reading_tries_the_quarter_turns_first(
     assert next_view([candidate], width, height).orientation == Orientation(1)
     tried = [candidate, Candidate(TurnedView(Orientation(1), width, height), [], None)]
     assert next_view(tried, width, height).orientation == Orientation(3)
+
+
+def test_a_few_areas_read_as_upright_do_not_end_the_search(hand):
+    """Four stray areas of a quarter-turned hand can fit an upright hand: fewer than half a hand does
+    not say there is nothing to turn, nine or more does."""
+    few = [b for b in hand if b.label == "MCP"][:4]
+    candidate = first_pass(few)
+    assert candidate.analysis.side != "right" and abs(candidate.analysis.rotation_degrees) < 20
+    assert next_view([candidate], WIDTH, HEIGHT) is not None
+    nine = [b for b in hand if b.label in ("PIP", "MCP")][:9]
+    assert next_view([first_pass(nine)], WIDTH, HEIGHT) is None
