@@ -69,7 +69,10 @@ def test_an_incomplete_hand_near_upright_is_not_turned_but_one_turned_further_is
     few = [b for b in hand if b.label in ("DIP", "PIP", "Radius")]  # incomplete, readable
     candidate = first_pass(few)  # the sample's own slant: about 10 degrees
     assert not settled(candidate)
-    assert next_view([candidate], WIDTH, HEIGHT) is None
+    # Not turned; flipped once: a right hand turned about 30 degrees can read as a left one upright.
+    flipped = next_view([candidate], WIDTH, HEIGHT)
+    assert flipped.orientation == Orientation(0, True)
+    assert next_view([candidate, Candidate(flipped, [], None)], WIDTH, HEIGHT) is None
     turned = first_pass(flipped_and_turned(few, WIDTH, HEIGHT, degrees=25))
     assert turn_gap(next_view([turned], WIDTH, HEIGHT).orientation.turn_degrees, 35) < 5
 
@@ -107,5 +110,7 @@ def test_a_few_areas_read_as_upright_do_not_end_the_search(hand):
     candidate = first_pass(few)
     assert candidate.analysis.side != "right" and abs(candidate.analysis.rotation_degrees) < 20
     assert next_view([candidate], WIDTH, HEIGHT) is not None
-    nine = [b for b in hand if b.label in ("PIP", "MCP")][:9]
-    assert next_view([first_pass(nine)], WIDTH, HEIGHT) is None
+    nine = first_pass([b for b in hand if b.label in ("PIP", "MCP")][:9])
+    flipped = next_view([nine], WIDTH, HEIGHT)
+    assert flipped.orientation == Orientation(0, True)  # no quarter turn: the other side only
+    assert next_view([nine, Candidate(flipped, [], None)], WIDTH, HEIGHT) is None

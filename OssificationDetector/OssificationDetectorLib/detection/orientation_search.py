@@ -10,6 +10,7 @@ only when no pass gives a reading, or the view a reading points to was tried and
 the quarter turns tried. Left or right is always the
 chirality of the hand's fitted layout in the view kept, never which view scored higher.
 """
+from dataclasses import replace
 from typing import NamedTuple, Optional
 
 import numpy as np
@@ -103,7 +104,13 @@ def next_view(tried, width, height):
     if readable:
         guide = max(readable, key=lambda c: ranking(c.analysis.boxes))
         upright = guide.analysis.side != "right" and abs(guide.analysis.rotation_degrees) <= _upright_within(guide)
-        if upright and confident_areas(guide.analysis.boxes) >= HALF_HAND:
+        found = confident_areas(guide.analysis.boxes)
+        if upright and found >= HALF_HAND:
+            flipped = replace(guide.view.orientation, mirrored=not guide.view.orientation.mirrored)
+            if found < COMPLETE_AREAS and not any(_same_view(flipped, c.view.orientation) for c in tried):
+                # An incomplete hand read as a left one near upright can be a right one turned: a right
+                # hand turned 30 degrees fits a left hand's layout about as well. Its flipped view, once.
+                return TurnedView(flipped, width, height)
             return None  # the hand is as upright in its view as the detector has learned: nothing to turn
         # A few areas read as upright can be a turned hand's stray finds: the quarter turns below.
         lies = hand_orientation(guide)
