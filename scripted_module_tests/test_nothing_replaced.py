@@ -201,7 +201,9 @@ def test_an_interrupted_folder_run_keeps_what_was_done(sample_png, tiny_model_fi
     process = subprocess.Popen(
         [sys.executable, "-m", "OssificationDetectorLib", "detect", str(folder), "--output", str(output),
          "--model", str(tiny_model_file[0]), "--device", "cpu", "--threads", "1", "--orientations", "upright",
-         "--quiet"], stderr=subprocess.PIPE, text=True, env=dict(os.environ, OMP_NUM_THREADS="1"))
+         "--quiet"], stderr=subprocess.PIPE, text=True, env=dict(os.environ, OMP_NUM_THREADS="1"),
+        # A suite started in the background (`cmd &`) passes SIGINT on ignored: Ctrl-C as a terminal gives it.
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     # A one-page pipe: the command can run at most a few dozen radiographs ahead of what is read here (each
     # writes a line), so however fast it is, Ctrl-C comes mid-run.
     fcntl.fcntl(process.stderr.fileno(), fcntl.F_SETPIPE_SZ, 4096)
