@@ -24,7 +24,7 @@ MAX_VIEWS = 4                # the first pass and at most three more
 COMPLETE_AREAS = 14          # of 17: a nearly complete hand
 SETTLED_DEGREES = 20.0       # a nearly complete left hand turned at most this needs no other view
 COMPLETE_HAND_DEGREES = 45.0  # a complete hand (all 17, either side) turned at most this needs none
-GUIDE_AREAS = 4              # areas a reading needs to point to a view
+GUIDE_AREAS = 6              # areas a reading needs to point to a view (4 or 5 of a sideways hand mislead)
 HALF_HAND = 9                # areas a reading needs to say the hand is upright with nothing to turn
 SAME_VIEW_DEGREES = 10.0     # views closer than this show the hand alike
 HAND_MARGIN = 0.7            # hand-frame units around the areas: fingertips, skin, the forearm
@@ -118,11 +118,27 @@ def next_view(tried, width, height):
         if not any(_same_view(target, c.view.orientation) for c in tried):
             return view_around(target, width, height, hand_outline(guide))
         # The reading's view was tried and found less: the reading was wrong, try the quarter turns.
-    for turns in LANDSCAPE_FALLBACK_TURNS if width > height else FALLBACK_TURNS:
+    for turns in fallback_turns(tried[0], width, height):
         target = Orientation(turns)
         if not any(_same_view(target, c.view.orientation) for c in tried):
             return TurnedView(target, width, height)
     return None
+
+
+# Where the fingertips point in the input for a hand lying turned clockwise by 1, 2 or 3 quarter turns.
+FINGERS_POINT = {1: (1.0, 0.0), 2: (0.0, 1.0), 3: (-1.0, 0.0)}
+
+
+def fallback_turns(first, width, height):
+    """The quarter turns to try, likeliest first. The few finger joints a first pass finds on a sideways
+    or upside-down hand lie toward its fingertips: the side of the image they lie on comes first.
+    Without two of them, a radiograph wider than tall tries its quarter turns before upside down."""
+    joints = [b.center for b in first.boxes if b.label in ("DIP", "PIP", "MCP")]
+    if len(joints) < 2:
+        return LANDSCAPE_FALLBACK_TURNS if width > height else FALLBACK_TURNS
+    dx = float(np.mean([x for x, _ in joints])) / width - 0.5
+    dy = float(np.mean([y for _, y in joints])) / height - 0.5
+    return tuple(sorted(FINGERS_POINT, key=lambda q: -(dx * FINGERS_POINT[q][0] + dy * FINGERS_POINT[q][1])))
 
 
 def wants_a_look(candidate):
