@@ -16,6 +16,7 @@ from typing import NamedTuple, Optional
 import numpy as np
 
 from ..core.hand_template import default_template
+from ..core.taxonomy import DIGIT_CLASSES
 from .orientation import UPRIGHT, Orientation, composed, confident_areas, ranking
 from .second_look import looked
 from .turned_view import TurnedView, view_around
@@ -32,6 +33,8 @@ HAND_MARGIN = 0.7            # hand-frame units around the areas: fingertips, sk
 # than tall was most likely saved a quarter turn off, so its quarter turns come before upside down.
 FALLBACK_TURNS = (2, 1, 3)
 LANDSCAPE_FALLBACK_TURNS = (1, 3, 2)
+# Where the fingertips point in the input for a hand lying turned clockwise by 1, 2 or 3 quarter turns.
+FINGERS_POINT = {1: (1.0, 0.0), 2: (0.0, 1.0), 3: (-1.0, 0.0)}
 
 
 class Candidate(NamedTuple):
@@ -125,15 +128,12 @@ def next_view(tried, width, height):
     return None
 
 
-# Where the fingertips point in the input for a hand lying turned clockwise by 1, 2 or 3 quarter turns.
-FINGERS_POINT = {1: (1.0, 0.0), 2: (0.0, 1.0), 3: (-1.0, 0.0)}
-
 
 def fallback_turns(first, width, height):
     """The quarter turns to try, likeliest first. The few finger joints a first pass finds on a sideways
     or upside-down hand lie toward its fingertips: the side of the image they lie on comes first.
     Without two of them, a radiograph wider than tall tries its quarter turns before upside down."""
-    joints = [b.center for b in first.boxes if b.label in ("DIP", "PIP", "MCP")]
+    joints = [b.center for b in first.boxes if b.label in DIGIT_CLASSES]
     if len(joints) < 2:
         return LANDSCAPE_FALLBACK_TURNS if width > height else FALLBACK_TURNS
     dx = float(np.mean([x for x, _ in joints])) / width - 0.5
