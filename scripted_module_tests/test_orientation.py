@@ -102,9 +102,12 @@ def counted_detector():
     torch.set_num_threads(1)
     detector = Detector("default", device="cpu", threshold=0.5, threads=1)
     calls = []
-    detector.model.register_forward_pre_hook(lambda module, args: calls.append(len(args[0])))
+    # Every pass starts with the model's transform (detection/model_pass.py), a pass the orientation
+    # probe stops after the backbone too.
+    detector.model.transform.register_forward_pre_hook(lambda module, args: calls.append(len(args[0])))
     sizes = []
-    detector.model.register_forward_pre_hook(lambda module, args: sizes.extend(tuple(im.shape[-2:]) for im in args[0]))
+    detector.model.transform.register_forward_pre_hook(
+        lambda module, args: sizes.extend(tuple(im.shape[-2:]) for im in args[0]))
     detector.call_sizes = sizes  # (height, width) of every image the model was run on
     return detector, calls
 

@@ -83,13 +83,28 @@ def detector_function(args):
 
     from OssificationDetectorLib.detection.detect import Detector
 
-    detector = Detector(args.model, device=args.device, threshold=args.threshold, threads=args.threads)
+    detector = Detector(args.model, device=args.device, threshold=args.threshold, threads=args.threads,
+                        probe=not args.no_probe)
     done = {}  # an image in two parts is detected once
+
+    def detect_turned(path):
+        """The boxes found on the radiograph turned by args.quarter_turns (np.rot90 steps, counter-clockwise),
+        in the radiograph's own pixels (exact for quarter turns)."""
+        import numpy as np
+
+        from OssificationDetectorLib.detection.detect import as_pixels
+        from OssificationDetectorLib.detection.orientation import Orientation
+        from OssificationDetectorLib.detection.turned_view import TurnedView
+
+        pixels = as_pixels(path)
+        turned = np.ascontiguousarray(np.rot90(pixels, args.quarter_turns))
+        as_shown = TurnedView(Orientation(args.quarter_turns), pixels.shape[1], pixels.shape[0])
+        return [b for b in (as_shown.box_from_view(box) for box in detector.detect(turned)) if b is not None]
 
     def detect(paths):
         for path in tqdm([p for p in paths if str(p) not in done], desc="detect", unit="image",
                          disable=len(paths) < 2):
-            done[str(path)] = detector.detect(path)
+            done[str(path)] = detect_turned(path) if args.quarter_turns else detector.detect(path)
         return [done[str(p)] for p in paths]
 
     return detector, detect
@@ -132,6 +147,11 @@ def main(argv=None):
     parser.add_argument("--threshold", type=float, default=0.05,
                         help="lowest score kept (AP needs low scores; the centre criterion uses >= 0.5)")
     parser.add_argument("--limit", type=int, default=None, help="at most N images of each part (quick check)")
+    parser.add_argument("--quarter-turns", type=int, choices=(0, 1, 2, 3), default=0,
+                        help="detect each radiograph turned this many quarter turns counter-clockwise (np.rot90); "
+                             "boxes are scored back in its own pixels")
+    parser.add_argument("--no-probe", action="store_true",
+                        help="search the orientation without the model's orientation probe")
     parser.add_argument("--write-train-folders", metavar="OUT",
                         help="write the training parts of the bone and keypoint sets as VOC folders in OUT")
     args = parser.parse_args(argv)

@@ -53,17 +53,20 @@ def suppress_cross_class_duplicates(boxes, iou=CROSS_CLASS_IOU):
     return kept
 
 
-def run_model(model, images, device, threshold=0.0):
-    """Raw detections (list of Box lists) for 1 x H x W float tensors in [0, 1]."""
+def run_model(model, images, device, threshold=0.0, probe=None):
+    """Raw detections (list of Box lists) for 1 x H x W float tensors in [0, 1]; with an orientation
+    probe, its Turned for an image whose hand it is sure lies turned (that pass stops after the backbone)."""
     import torch
 
     from ..model.devices import mixed_precision_dtype
     from ..model.architectures import autocast_backbone
+    from .model_pass import run_in_stages
 
     sizes = [(int(im.shape[-1]), int(im.shape[-2])) for im in images]
     with torch.inference_mode(), autocast_backbone(model, mixed_precision_dtype(device)):
-        outputs = model(to_device(images, device))
-    return [outputs_to_boxes(out, w, h, threshold) for out, (w, h) in zip(outputs, sizes)]
+        outputs = run_in_stages(model, to_device(images, device), probe)
+    return [out if not isinstance(out, dict) else outputs_to_boxes(out, w, h, threshold)
+            for out, (w, h) in zip(outputs, sizes)]
 
 
 def to_device(images, device):
@@ -126,25 +129,31 @@ class Detector:
     hand) when the first pass does not find a nearly complete hand near upright, and keeps the
     best; "upright" detects on the image as it is only. prepare: make the model fast for inference
     (batch norms folded, channels-last on the CPU: model/inference.py); False runs it as loaded.
+    probe: with "auto", use the model file's orientation probe where it has one (orientation_probe.py:
+    a hand it is sure lies turned skips the first pass's heads); False searches without it.
     """
 
     def __init__(self, model="default", device="auto", threshold=0.5, postprocess=True, threads=None,
-                 batch_size=4, orientations="auto", prepare=True):
+                 batch_size=4, orientations="auto", prepare=True, probe=True):
         from ..model.checkpoints import load_model
         from ..model.devices import limit_cpu_threads, resolve_device
 
         if orientations not in ORIENTATION_MODES:
             raise ValueError(f"orientations={orientations!r}: use 'auto' (also try the radiograph turned and "
                              "mirrored when the hand is not found upright) or 'upright' (the image as it is).")
+        self.probe = None
         if isinstance(model, tuple):
             self.model, self.metadata = model
             self.source = "in memory"
         else:
             from ..model.registry import resolve_model
+            from .orientation_probe import load_probe, probe_path
 
             path, sha256 = resolve_model(model)
             self.model, self.metadata = load_model(path, sha256)
             self.source = str(path)
+            if probe and orientations == "auto" and postprocess:
+                self.probe = load_probe(probe_path(path), sha256)
         self.device = resolve_device(device)
         if self.device.type == "cpu":
             limit_cpu_threads(threads)
@@ -174,25 +183,26 @@ class Detector:
         for start in range(0, len(radiographs), self.batch_size):
             given = radiographs[start:start + self.batch_size]
             chunk = [as_pixels(r) for r in given]
-            for radiograph, pixels, upright in zip(given, chunk, self._detect_views(chunk)):
-                result = self._result(pixels, upright, with_warnings)
+            for radiograph, pixels, first in zip(given, chunk, self._detect_views(chunk, self.probe)):
+                result, analysis = self._result(pixels, first, with_warnings)
                 if with_warnings:  # what is wrong with the image itself comes first
                     from .image_checks import image_warnings
 
-                    result.warnings[:0] = image_warnings(radiograph, pixels, upright[1])
+                    result.warnings[:0] = image_warnings(radiograph, pixels, analysis)
                 results.append(result)
         return results
 
-    def _detect_views(self, views):
-        """(boxes, anatomy analysis or None) for each float32 image, in its own pixels."""
+    def _detect_views(self, views, probe=None):
+        """(boxes, anatomy analysis or None) for each float32 image, in its own pixels; with a probe, its
+        Turned for an image whose hand it is sure lies turned (orientation_probe.py)."""
         import torch
 
         found = []
         for start in range(0, len(views), self.batch_size):
             chunk = [np.ascontiguousarray(v) for v in views[start:start + self.batch_size]]
             tensors = [torch.from_numpy(v)[None] for v in chunk]
-            for view, boxes in zip(chunk, run_model(self.model, tensors, self.device, self.threshold)):
-                found.append(self._clean(boxes, view.shape[1], view.shape[0]))
+            for view, boxes in zip(chunk, run_model(self.model, tensors, self.device, self.threshold, probe)):
+                found.append(self._clean(boxes, view.shape[1], view.shape[0]) if isinstance(boxes, list) else boxes)
         return found
 
     def _detect_at_scale(self, images, scale):
@@ -222,17 +232,23 @@ class Detector:
             boxes = analysis.boxes
         return boxes, analysis
 
-    def _result(self, pixels, upright, with_warnings):
+    def _result(self, pixels, first, with_warnings):
+        """(DetectionResult, anatomy's reading of the first whole pass for the image checks) of one image
+        from its first pass: (boxes, analysis), or the probe's Turned (the search then starts there)."""
         height, width = pixels.shape
-        (boxes, _), orientation, view = upright, UPRIGHT, None
+        orientation, view = UPRIGHT, None
         searching = self.orientations == "auto" and self.postprocess
         # The search needs anatomy's reading of each view: it runs with the post-processing only.
         if searching:
+            from .orientation_probe import Turned
             from .orientation_search import search
 
             scale = self._input_scale(height, width)
-            view, boxes, _, orientation = search(pixels, upright, self._detect_views,
-                                                 lambda windows: self._detect_at_scale(windows, scale))
+            view, boxes, kept, orientation = search(pixels, first, self._detect_views,
+                                                    lambda windows: self._detect_at_scale(windows, scale))
+            analysis = kept if isinstance(first, Turned) else first[1]
+        else:
+            boxes, analysis = first
         warnings = []
         if with_warnings:
             from .anatomy import hand_warnings
@@ -243,4 +259,4 @@ class Detector:
                                                               about_orientation=not searching)
         if view:
             boxes = [b for b in (view.box_from_view(b) for b in boxes) if b is not None]
-        return DetectionResult(boxes, warnings, orientation)
+        return DetectionResult(boxes, warnings, orientation), analysis

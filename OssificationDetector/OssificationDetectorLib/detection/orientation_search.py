@@ -1,6 +1,7 @@
 """The orientation search: from the first pass's areas, the one view that shows the hand upright.
 
-The first pass runs on the radiograph as it is. Anatomy fits the average hand to its areas at any
+The first pass runs on the radiograph as it is, or, where the model's orientation probe is sure the
+hand lies a quarter turn or upside down, on the view that turns it back (orientation_probe.py). Anatomy fits the average hand to its areas at any
 angle and either side (anatomy.py), which says how the hand lies: turned by how much, and whether
 its thumb lies where a left hand's does. A hand read as a nearly complete left hand near upright,
 or as a complete hand of either side, needs nothing more. Otherwise the next pass runs on the view
@@ -18,6 +19,7 @@ import numpy as np
 from ..core.hand_template import default_template
 from ..core.taxonomy import DIGIT_CLASSES
 from .orientation import UPRIGHT, Orientation, composed, confident_areas, ranking
+from .orientation_probe import Turned
 from .second_look import looked
 from .turned_view import TurnedView, view_around
 
@@ -38,11 +40,13 @@ FINGERS_POINT = {1: (1.0, 0.0), 2: (0.0, 1.0), 3: (-1.0, 0.0)}
 
 
 class Candidate(NamedTuple):
-    """One pass: the view it ran on, its boxes (view pixels), anatomy's analysis of them."""
+    """One pass: the view it ran on, its boxes (view pixels), anatomy's analysis of them; first: the
+    search's first pass (the image as it is, or the probe's view of it)."""
 
     view: TurnedView
     boxes: list
     analysis: Optional[object]
+    first: bool = False
 
 
 class Found(NamedTuple):
@@ -70,7 +74,8 @@ def settled(candidate):
     """Nothing to gain from another view: a complete hand, or a nearly complete left hand upright.
 
     In a view of the search, upright means turned back within SAME_VIEW_DEGREES: a view read from a
-    hand detected far turned can be off by more, and a closer one finds what this one missed.
+    hand detected far turned can be off by more, and a closer one finds what this one missed. The
+    first pass's view (the image, or the probe's quarter turn of it) is taken as it was given.
     """
     analysis = candidate.analysis
     if not _reading(analysis) or analysis.side == "unknown":
@@ -83,7 +88,7 @@ def settled(candidate):
 
 def _upright_within(candidate):
     """How far a hand may lie turned in the candidate's view and count as upright."""
-    return SETTLED_DEGREES if candidate.view.orientation == UPRIGHT else SAME_VIEW_DEGREES
+    return SETTLED_DEGREES if candidate.first or candidate.view.orientation == UPRIGHT else SAME_VIEW_DEGREES
 
 
 def _same_view(a, b):
@@ -132,7 +137,10 @@ def next_view(tried, width, height):
 def fallback_turns(first, width, height):
     """The quarter turns to try, likeliest first. The few finger joints a first pass finds on a sideways
     or upside-down hand lie toward its fingertips: the side of the image they lie on comes first.
-    Without two of them, a radiograph wider than tall tries its quarter turns before upside down."""
+    Without two of them, a radiograph wider than tall tries its quarter turns before upside down.
+    After a first pass on the probe's view, the image as it is comes first."""
+    if first.view.orientation != UPRIGHT:
+        return (0,) + FALLBACK_TURNS
     joints = [b.center for b in first.boxes if b.label in DIGIT_CLASSES]
     if len(joints) < 2:
         return LANDSCAPE_FALLBACK_TURNS if width > height else FALLBACK_TURNS
@@ -149,17 +157,29 @@ def wants_a_look(candidate):
             and abs(analysis.rotation_degrees) <= SETTLED_DEGREES)
 
 
+def first_candidate(pixels, first, detect_views):
+    """The search's first Candidate: the first pass (boxes, analysis) on `pixels`, or, for the probe's
+    Turned, a pass on the view that turns the hand back."""
+    height, width = pixels.shape
+    if isinstance(first, Turned):
+        view = TurnedView(Orientation(first.quarter_turns), width, height)
+        return Candidate(view, *detect_views([view.pixels(pixels)])[0], first=True)
+    return Candidate(TurnedView(UPRIGHT, width, height), *first, first=True)
+
+
 def search(pixels, first, detect_views, detect_windows=None):
-    """Found: the best pass of the search, starting from the first pass (boxes, analysis) on `pixels`.
+    """Found: the best pass of the search, starting from the first pass on `pixels`: (boxes, analysis),
+    or the orientation probe's Turned when it stopped that pass after the backbone.
 
     detect_views: float32 images -> [(boxes, analysis)], one model pass each. detect_windows: float32
     images of one size -> their Boxes at the first pass's scale, for a second look at a right hand's
     missing areas (second_look.py); None looks at whole views only.
     """
     height, width = pixels.shape
-    tried = [Candidate(TurnedView(UPRIGHT, width, height), *first)]
+    tried = [first_candidate(pixels, first, detect_views)]
     if detect_windows is not None and wants_a_look(tried[0]):
-        completed = looked(pixels, tried[0].analysis, detect_windows)
+        view_pixels = pixels if tried[0].view.orientation == UPRIGHT else tried[0].view.pixels(pixels)
+        completed = looked(view_pixels, tried[0].analysis, detect_windows)
         if completed is not None:
             kept = Candidate(tried[0].view, completed.boxes, completed)
             return Found(kept.view, kept.boxes, completed, hand_orientation(kept))
