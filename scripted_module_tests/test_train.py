@@ -112,5 +112,11 @@ def test_without_init_or_base_a_run_starts_offline_from_the_bundled_model(sample
     path, sha256 = resolve_model("default")
     assert read_model_file(result.output)[1]["origin"] == {"base": str(path), "base_sha256": sha256}
     assert not (tmp_path / "empty-torch-home").exists()
+    # Its orientation probe, fitted on the training radiographs, is beside it, and its detector takes it.
+    from OssificationDetectorLib.detection.detect import Detector
+    from OssificationDetectorLib.detection.orientation_probe import probe_path
+
+    assert probe_path(result.output).is_file()
+    assert Detector(result.output, device="cpu", threads=1).probe.model_sha256 == result.sha256
     with pytest.raises(TrainingError, match="give --init imagenet"):
         _config(sample_voc_dir, tmp_path / "r.pt", init=None, architecture="resnet50_fpn")

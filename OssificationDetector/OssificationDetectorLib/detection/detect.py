@@ -147,13 +147,13 @@ class Detector:
             self.source = "in memory"
         else:
             from ..model.registry import resolve_model
-            from .orientation_probe import load_probe, probe_path
+            from .orientation_probe import probe_for_model
 
             path, sha256 = resolve_model(model)
             self.model, self.metadata = load_model(path, sha256)
             self.source = str(path)
             if probe and orientations == "auto" and postprocess:
-                self.probe = load_probe(probe_path(path), sha256)
+                self.probe = probe_for_model(path, sha256)
         self.device = resolve_device(device)
         if self.device.type == "cpu":
             limit_cpu_threads(threads)

@@ -109,6 +109,18 @@ def load_probe(path, model_sha256):
     return probe
 
 
+def probe_for_model(model_path, model_sha256=None):
+    """The probe beside a model file, when it was fitted to that file (its sha256, computed when not given)."""
+    path = probe_path(model_path)
+    if not path.is_file():
+        return None
+    if not model_sha256:
+        from ..model.checkpoints import file_sha256
+
+        model_sha256 = file_sha256(model_path)
+    return load_probe(path, model_sha256)
+
+
 def dihedral_views(pixels):
     """(view, quarter turns the hand lies clockwise in it) for the image as it is and mirrored, each in its
     four quarter turns: an upright hand's eight views with the probe's answer for each."""
