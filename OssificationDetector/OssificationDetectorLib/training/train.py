@@ -25,7 +25,9 @@ from .train_state import TrainingError, ctrl_c_stops, restore_run_state, save_ru
 from ..model.architectures import DEFAULT_ARCHITECTURE, DEFAULT_MAX_SIZE, DEFAULT_MIN_SIZE
 
 # Training radiographs the orientation probe of a finished model is fitted on, eight views each (about
-# 40 ms a view on a 2-core CPU): a probe fits as well on a hundred as on four hundred.
+# 50 ms a view on a 2-core CPU). Fitted for the bundled model on 120 of its probe's 354 radiographs, a
+# probe reads 574 of the 576 validation views right (576 with all 354), and none, even from 15, acts
+# on a wrong turn.
 PROBE_IMAGES = 120
 
 
