@@ -314,14 +314,15 @@ def hand_side(boxes):
     return analyse_hand(boxes).side
 
 
-def hand_warnings(boxes, width=None, height=None, about_orientation=True):
+def hand_warnings(boxes, width=None, height=None, about_orientation=True, analysis=None):
     """Plain-language remarks about a hand's boxes (empty when it looks like a complete left hand).
 
     about_orientation=False leaves out the remarks on a right hand and on a turn, for a caller that
-    tells how the hand lies itself (the orientation search)."""
+    tells how the hand lies itself (the orientation search). analysis: anatomy's fit whose kept boxes
+    are exactly `boxes`, when the caller has it (no second fit)."""
     if not boxes:
         return ["no ossification areas found: is this a hand radiograph?"]
-    analysis = analyse_hand(boxes, width, height)
+    analysis = analysis or analyse_hand(boxes, width, height)
     warnings = []
     for label in CLASSES:
         given = sum(b.label == label for b in boxes)
