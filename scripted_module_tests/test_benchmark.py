@@ -59,6 +59,21 @@ def test_results_table_gives_the_ratio():
     assert "fasterrcnn_resnet50_fpn" in table.splitlines()[3]
 
 
+def test_the_table_sets_each_target_against_this_run():
+    ours = Measurement("default", "cpu", 2, 3, "512-640", 6_000_000, 0.4, 0.09, [0.09], 5.0, 900.0,
+                       peak_above_torch_mb=300.0, imports_above_torch_mb=170.0, triton_imported=True,
+                       folder_seconds_per_image=0.095,
+                       orientation_seconds={"upright": 0.1, "turned": 0.12, "mirrored": 0.16})
+    reference = Measurement(REFERENCE, "cpu", 2, 3, "800-1333", 41_000_000, 1.0, 2.0, [2.0], 0.0, 1500.0,
+                            folder_seconds_per_image=2.1)
+    table = format_results([ours, reference])
+    assert "folder run <= 0.10 s per radiograph: 0.095 s, met" in table
+    assert "about 30x the reference in a folder run: 22.1x, NOT met" in table
+    assert "turned <= 1.5x upright: 1.20x, met" in table and "mirrored <= 1.5x upright: 1.60x, NOT met" in table
+    assert "peak memory <= 250 MB above `import torch`: 300 MB, NOT met" in table
+    assert "170 MB is importing torchvision and the Lib (torchvision brought in triton" in table
+
+
 def test_median_size_images(tmp_path):
     entries = [{"id": str(i), "file": f"images/{i}.png", "width": w, "height": h}
                for i, (w, h) in enumerate([(100, 100), (640, 810), (650, 800), (2000, 2000), (600, 800)])]

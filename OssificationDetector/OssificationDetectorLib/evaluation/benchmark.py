@@ -13,6 +13,7 @@ inference) through the same Detector pipeline.
 """
 import json
 import statistics
+import sys
 import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -43,6 +44,8 @@ class Measurement:
     network_images_per_second: Optional[float] = None  # batched, the network alone on tensors already there
     import_seconds: Optional[float] = None  # torch + torchvision + the Lib, once a process
     peak_above_torch_mb: Optional[float] = None  # CPU: peak resident memory above that after `import torch`
+    imports_above_torch_mb: Optional[float] = None  # CPU: of that, importing torchvision and the Lib
+    triton_imported: Optional[bool] = None  # torch's CUDA builds import triton with torchvision (torch._dynamo)
     folder_seconds_per_image: Optional[float] = None  # a folder run: files decoded ahead, one at a time
     stage_ms: dict = field(default_factory=dict)  # median ms of decode, preprocess, backbone, rpn, heads, anatomy
     orientation_seconds: dict = field(default_factory=dict)  # upright / turned / mirrored / young: median s each
@@ -212,6 +215,7 @@ def measure(spec, image_paths, device="cpu", threads=2, repeats=3, batch_size=No
 
     from ..detection import detect  # noqa: F401
     import_seconds = time.perf_counter() - started
+    imports_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024 - after_torch_mb
     from ..io.images import read_radiograph
 
     if device == "cpu":
@@ -245,6 +249,8 @@ def measure(spec, image_paths, device="cpu", threads=2, repeats=3, batch_size=No
     else:
         result.peak_memory_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
         result.peak_above_torch_mb = result.peak_memory_mb - after_torch_mb
+        result.imports_above_torch_mb = imports_mb
+        result.triton_imported = "triton" in sys.modules
     if batch_size:
         result.batch_size = batch_size
         result.images_per_second, result.network_images_per_second = _throughput(
@@ -317,6 +323,11 @@ def format_results(results):
             upright = m.orientation_seconds["upright"]
             lines.append(f"{m.model} on {m.device}, s per radiograph: " + ", ".join(
                 f"{name} {value:.3f} ({value / upright:.2f}x)" for name, value in m.orientation_seconds.items()))
+    for m in results:
+        if m.imports_above_torch_mb is not None:
+            triton = " (torchvision brought in triton, through torch._dynamo)" if m.triton_imported else ""
+            lines.append(f"{m.model}: of the {m.peak_above_torch_mb:.0f} MB above `import torch`, "
+                         f"{m.imports_above_torch_mb:.0f} MB is importing torchvision and the Lib{triton}")
     for device in dict.fromkeys(m.device for m in results):
         ours = [m for m in results if m.device == device and m.model != REFERENCE]
         ref = [m for m in results if m.device == device and m.model == REFERENCE]
@@ -327,7 +338,31 @@ def format_results(results):
         if loaded and ours[0] is not loaded[0]:
             lines.append(f"{device}: {loaded[0].model} takes {loaded[0].seconds_per_image / ours[0].seconds_per_image:.2f} "
                          f"times as long per radiograph as prepared for inference")
+        if ours and ref and device == "cpu":
+            lines += target_lines(ours[0], ref[0])
     return "\n".join(lines)
+
+
+def target_lines(ours, reference):
+    """The CPU targets, each with the value of this run (two threads, the run's radiographs)."""
+    def verdict(met):
+        return "met" if met else "NOT met"
+
+    folder = ours.folder_seconds_per_image or ours.seconds_per_image
+    speedup = reference.folder_seconds_per_image / folder if reference.folder_seconds_per_image else None
+    lines = ["targets:",
+             f"  folder run <= 0.10 s per radiograph: {folder:.3f} s, {verdict(folder <= 0.10)}",
+             f"  about 30x the reference in a folder run: {speedup:.1f}x, {verdict(speedup >= 30)}"
+             if speedup else "  about 30x the reference: no reference folder run"]
+    upright = ours.orientation_seconds.get("upright")
+    for name, value in ours.orientation_seconds.items():
+        if name != "upright" and upright:
+            lines.append(f"  {name} <= 1.5x upright: {value / upright:.2f}x, {verdict(value <= 1.5 * upright)}")
+    if ours.peak_above_torch_mb is not None:
+        lines.append(f"  peak memory <= 250 MB above `import torch`: {ours.peak_above_torch_mb:.0f} MB, "
+                     f"{verdict(ours.peak_above_torch_mb <= 250)}")
+    lines.append("  a bad argument or unreadable input answered in < 0.5 s: scripts/measure_startup.py")
+    return lines
 
 
 def add_arguments(parser):
