@@ -8,6 +8,8 @@
 - A grayscale radiograph copied to three channels is resized once, not three times: bilinear
   resizing and the per-channel normalisation commute (the weights of each output pixel sum to 1),
   so only the order of float operations changes.
+- On the CPU the box head's RoIAlign runs as two small matrix products per region (roi_pooling.py):
+  the same values to float rounding (4e-5), about twice as fast as torchvision's CPU kernel.
 
 Measured and left out on a 2-core CPU: TorchScript freezing (about 8 % faster than eager
 channels-last, not worth tracing every model at load); fewer region proposals (250 per level
@@ -39,6 +41,9 @@ def prepare_for_inference(model, device):
     _resize_grayscale_once(model.transform)
     if torch.device(device).type == "cpu":
         model.to(memory_format=torch.channels_last)
+        from .roi_pooling import use_separable_pooling
+
+        use_separable_pooling(model.roi_heads)
     setattr(model, PREPARED_FLAG, True)
     return model
 
