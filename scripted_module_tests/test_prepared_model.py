@@ -71,6 +71,26 @@ def test_preparation_folds_every_batch_norm_and_leaves_a_model_in_memory_as_it_w
     assert fold_frozen_batch_norms(detector.model) == 0  # preparing again changes nothing
 
 
+def test_on_the_cpu_each_convolution_and_its_relu6_run_as_one():
+    import torch
+    from torch import nn
+
+    from OssificationDetectorLib.model.architectures import build_model
+    from OssificationDetectorLib.model.inference import fuse_convolutions_with_relu6
+
+    if not torch.backends.mkldnn.is_available():
+        pytest.skip("this torch has no oneDNN: its convolutions run as they are")
+    model = build_model("mobilenet_v2_fpn", init="none")
+    relu6 = sum(isinstance(m, nn.ReLU6) for m in model.modules())
+    detector = Detector((model, {}), device="cpu", threads=1)
+    assert relu6 == 34 and not any(isinstance(m, nn.ReLU6) for m in detector.model.modules())
+    assert fuse_convolutions_with_relu6(detector.model) == 0
+    backbone, x = model.backbone.eval(), torch.rand(1, 3, 160, 128)
+    with torch.inference_mode():
+        expected, found = backbone(x), detector.model.backbone(x)
+    assert all(torch.allclose(found[k], expected[k], atol=1e-4) for k in expected)
+
+
 def test_the_reference_resnet_layout_is_folded_too():
     import torch
     from torchvision.models import resnet18

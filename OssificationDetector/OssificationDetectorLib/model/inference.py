@@ -8,6 +8,9 @@
 - A grayscale radiograph copied to three channels is resized once, not three times: bilinear
   resizing and the per-channel normalisation commute (the weights of each output pixel sum to 1),
   so only the order of float operations changes.
+- On the CPU, where oneDNN offers it, each convolution followed by a ReLU6 (MobileNetV2's blocks) runs
+  as one oneDNN convolution with the clamp as its post-op: one pass over the activations instead of
+  two, the same values (the clamp is exact).
 - On the CPU the box head's RoIAlign runs as two small matrix products per region (roi_pooling.py):
   the same values to float rounding (4e-5), about twice as fast as torchvision's CPU kernel.
 
@@ -44,6 +47,7 @@ def prepare_for_inference(model, device):
         from .roi_pooling import use_separable_pooling
 
         use_separable_pooling(model.roi_heads)
+        fuse_convolutions_with_relu6(model)
     setattr(model, PREPARED_FLAG, True)
     return model
 
@@ -70,6 +74,64 @@ def fewer_proposals(rpn, count):
         yield rpn
     finally:
         rpn._pre_nms_top_n["testing"], rpn._post_nms_top_n["testing"] = saved
+
+
+def fuse_convolutions_with_relu6(module):
+    """Replace each Conv2d that a ReLU6 follows (Identity modules between, as folding leaves them) in an
+    nn.Sequential by one oneDNN convolution with a clamp post-op; returns the count (0 where this torch
+    lacks the op or its result differs from the two steps: the model then runs as it was)."""
+    from torch import nn
+
+    fused_class = _fused_convolution_class()
+    if fused_class is None:
+        return 0
+    fused = 0
+    for parent in list(module.modules()):
+        if not isinstance(parent, nn.Sequential):
+            continue
+        children = list(parent.named_children())
+        for i, (name, child) in enumerate(children):
+            after = [c for c in children[i + 1:] if not isinstance(c[1], nn.Identity)][:1]
+            if isinstance(child, nn.Conv2d) and after and isinstance(after[0][1], nn.ReLU6) \
+                    and child.padding_mode == "zeros":
+                setattr(parent, name, fused_class(child))
+                setattr(parent, after[0][0], nn.Identity())
+                fused += 1
+    return fused
+
+
+def _fused_convolution_class():
+    """The fused module class, or None where oneDNN's pointwise convolution is missing or disagrees."""
+    import torch
+    from torch import nn
+
+    try:
+        pointwise = torch.ops.mkldnn._convolution_pointwise
+    except (AttributeError, RuntimeError):
+        return None
+
+    class ConvolutionReLU6(nn.Module):
+        """relu6(conv(x)) in one oneDNN convolution (inference, CPU, float32)."""
+
+        def __init__(self, conv):
+            super().__init__()
+            self.conv = conv
+
+        def forward(self, x):
+            c = self.conv
+            return pointwise(x, c.weight, c.bias, c.padding, c.stride, c.dilation, c.groups, "hardtanh", [0.0, 6.0], "")
+
+    try:  # a quick check of this build's op against the two steps, on a depthwise and a plain convolution
+        generator = torch.Generator().manual_seed(0)
+        x = torch.randn(1, 8, 9, 7, generator=generator).contiguous(memory_format=torch.channels_last) * 4
+        with torch.inference_mode():
+            for conv in (nn.Conv2d(8, 8, 3, stride=2, padding=1, groups=8), nn.Conv2d(8, 4, 1)):
+                conv = conv.eval().to(memory_format=torch.channels_last)
+                if not torch.allclose(ConvolutionReLU6(conv)(x), torch.clamp(conv(x), 0.0, 6.0), atol=1e-5):
+                    return None
+    except RuntimeError:
+        return None
+    return ConvolutionReLU6
 
 
 def fold_frozen_batch_norms(module):
