@@ -62,20 +62,40 @@ def split(data):
 
 
 def report(probe, rows, turns, sources):
+    """Markdown lines: how the probe reads the validation views."""
     import numpy as np
     import torch
 
     probabilities = probe.probabilities(torch.from_numpy(rows)).numpy()
     best, sure = probabilities.argmax(1), probabilities.max(1) >= ACT_PROBABILITY
     acts = sure & (best != 0)
-    print(f"validation views: {len(turns)}; right: {int((best == turns).sum())}")
+    lines = [f"Validation views (each radiograph as it is and mirrored, in its four quarter turns): {len(turns)}, "
+             f"{int((best == turns).sum())} read right."]
     for source in sorted(set(sources)):
         mine = np.array(sources) == source
-        print(f"  {source:15s} {int(mine.sum() // 8):3d} radiographs: {int((best == turns)[mine].sum())} of "
-              f"{int(mine.sum())} views right")
-    print(f"acting (p >= {ACT_PROBABILITY}, not upright): turned views caught {int((acts & (best == turns))[turns != 0].sum())} "
-          f"of {int((turns != 0).sum())}; wrong turns acted on {int((acts & (best != turns)).sum())}; "
-          f"upright views sent elsewhere {int(acts[turns == 0].sum())} of {int((turns == 0).sum())}")
+        lines.append(f"- {source}: {int(mine.sum() // 8)} radiographs, {int((best == turns)[mine].sum())} of "
+                     f"{int(mine.sum())} views right")
+    lines.append(f"Acted on (p >= {ACT_PROBABILITY}, a turned reading): {int((acts & (best == turns))[turns != 0].sum())} "
+                 f"of {int((turns != 0).sum())} turned views; a wrong turn {int((acts & (best != turns)).sum())} times; "
+                 f"an upright view sent elsewhere {int(acts[turns == 0].sum())} of {int((turns == 0).sum())} times.")
+    return lines
+
+
+def write_to_card(card, lines, training, name):
+    """Replace (or add) the card's "Orientation probe" section."""
+    from OssificationDetectorLib.core.atomic import atomic_write_text
+
+    heading = "## Orientation probe"
+    text = card.read_text(encoding="utf-8")
+    if heading in text:
+        start = text.index(heading)
+        following = text.find("\n## ", start + len(heading))
+        text = text[:start].rstrip() + ("\n\n" + text[following + 1:] if following >= 0 else "\n")
+    section = [heading, "", f"`{name}` beside the model (scripts/fit_orientation_probe.py): a linear classifier on "
+               "the first pass's coarsest backbone features that says how many quarter turns a hand lies off "
+               f"upright, fitted on {training} radiographs (rsna-bone-age, koitka-240, dha-landmarks, young-rsna; "
+               "none of the validation, none of the benchmark's) in their eight views.", ""] + lines
+    atomic_write_text(card, text.rstrip() + "\n\n" + "\n".join(section) + "\n")
 
 
 def main():
@@ -98,7 +118,12 @@ def main():
     save_probe(probe, target)
     print(f"wrote {target}")
     validation_rows, validation_turns = features(parts["validation"])
-    report(probe, validation_rows, validation_turns, [s for s, _ in parts["validation"] for _ in range(8)])
+    lines = report(probe, validation_rows, validation_turns, [s for s, _ in parts["validation"] for _ in range(8)])
+    print("\n".join(lines))
+    card = target.parent / "MODEL_CARD.md"
+    if args.model == "default" and card.is_file():
+        write_to_card(card, lines, len(parts["train"]), target.name)
+        print(f"wrote the probe's section of {card}")
 
 
 if __name__ == "__main__":

@@ -120,3 +120,6 @@ fi
   --output build/heldout
 "$PYTHON" scripts/publish_model.py "build/$FILE" --name default --half --models-dir "$MODELS" \
   --notes "$(cat build/heldout/validation.md build/heldout/heldout.md | grep -v "^!\[" | sed "s/^#/##/")"
+# The published file's orientation probe (the one `train` wrote belongs to the float32 file): fitted
+# again on the bundled file, beside it (scripts/fit_orientation_probe.py, about 4 minutes).
+"$PYTHON" scripts/fit_orientation_probe.py --data "$(dirname "$DATA")" --model default
