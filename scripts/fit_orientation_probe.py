@@ -70,11 +70,12 @@ def report(probe, rows, turns, sources):
     best, sure = probabilities.argmax(1), probabilities.max(1) >= ACT_PROBABILITY
     acts = sure & (best != 0)
     lines = [f"Validation views (each radiograph as it is and mirrored, in its four quarter turns): {len(turns)}, "
-             f"{int((best == turns).sum())} read right."]
+             f"{int((best == turns).sum())} read right.", ""]
     for source in sorted(set(sources)):
         mine = np.array(sources) == source
         lines.append(f"- {source}: {int(mine.sum() // 8)} radiographs, {int((best == turns)[mine].sum())} of "
                      f"{int(mine.sum())} views right")
+    lines.append("")
     lines.append(f"Acted on (p >= {ACT_PROBABILITY}, a turned reading): {int((acts & (best == turns))[turns != 0].sum())} "
                  f"of {int((turns != 0).sum())} turned views; a wrong turn {int((acts & (best != turns)).sum())} times; "
                  f"an upright view sent elsewhere {int(acts[turns == 0].sum())} of {int((turns == 0).sum())} times.")
