@@ -6,8 +6,9 @@ import pytest
 from PIL import Image
 
 from OssificationDetectorLib.evaluation.benchmark import (
-    REFERENCE, BenchmarkError, Measurement, format_results, measure, median_size_images, run_benchmark,
+    REFERENCE, BenchmarkError, Measurement, measure, median_size_images, run_benchmark,
 )
+from OssificationDetectorLib.evaluation.benchmark_command import format_results
 
 
 @pytest.fixture

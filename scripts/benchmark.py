@@ -6,7 +6,7 @@ Usage: python scripts/benchmark.py [IMAGE_OR_FOLDER...] [--model NAME_OR_PATH] [
 import argparse
 import sys
 
-from OssificationDetectorLib.evaluation.benchmark import add_arguments, run_command
+from OssificationDetectorLib.evaluation.benchmark_command import add_arguments, run_command
 
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])

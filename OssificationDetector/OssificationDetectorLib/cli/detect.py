@@ -115,7 +115,7 @@ def _in_input_order(entries, files):
 
 
 def cmd_benchmark(args):
-    from ..evaluation.benchmark import run_command
+    from ..evaluation.benchmark_command import run_command
 
     return run_command(args)
 

@@ -171,7 +171,7 @@ def parser():
     p.add_argument("--quiet", action="store_true")
     p.set_defaults(run=cmd_import)
 
-    from ..evaluation.benchmark import add_arguments as benchmark_arguments
+    from ..evaluation.benchmark_command import add_arguments as benchmark_arguments
 
     p = sub.add_parser("benchmark", help="time detection and memory, beside fasterrcnn_resnet50_fpn")
     benchmark_arguments(p)
